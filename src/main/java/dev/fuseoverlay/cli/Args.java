@@ -1,0 +1,26 @@
+package dev.fuseoverlay.cli;
+
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Command-line strings to the overlay's name convention. The JVM decodes argv with the platform's
+ * filename charset; the overlay keeps names as ISO-8859-1 strings whose chars are the real bytes.
+ */
+final class Args {
+    private static final Charset JNU = jnu();
+
+    private Args() {}
+
+    private static Charset jnu() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (RuntimeException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    static String bytes(String arg) {
+        return new String(arg.getBytes(JNU), StandardCharsets.ISO_8859_1);
+    }
+}

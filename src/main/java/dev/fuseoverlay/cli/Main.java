@@ -1,0 +1,181 @@
+package dev.fuseoverlay.cli;
+
+import dev.fuseoverlay.fuse.Mounter;
+import dev.fuseoverlay.layer.LayerStack;
+import dev.fuseoverlay.options.MountOptions;
+import dev.fuseoverlay.options.OptionsException;
+import dev.fuseoverlay.ops.Overlay;
+import dev.fuseoverlay.realfs.ErrnoException;
+import dev.fuseoverlay.realfs.Native;
+import dev.fuseoverlay.realfs.RealFs;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code fuse-overlay}: the mount program, a drop-in for fuse-overlayfs
+ * ({@code fuse-overlay -o lowerdir=...,upperdir=...,workdir=... MOUNTPOINT}, or as a mount helper
+ * {@code fuse-overlay SOURCE MOUNTPOINT -o ...}), and the home of the study subcommands.
+ */
+@Command(name = "fuse-overlay", sortOptions = false, usageHelpAutoWidth = true,
+        versionProvider = Main.Version.class,
+        header = "Mount a union of directories with Linux overlayfs semantics (userspace, FUSE).",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = {
+            "fuse-overlay [-f] [-d] -o lowerdir=LOWER[:LOWER...][,upperdir=UPPER,workdir=WORK][,OPTION...] MOUNTPOINT",
+            "       fuse-overlay SOURCE MOUNTPOINT -o OPTIONS     (as run by mount -t fuse.fuse-overlay)",
+            "       fuse-overlay COMMAND [ARGS]"},
+        footerHeading = "%nMount options (-o, comma separated):%n",
+        footer = {
+            "  lowerdir=A:B:C        read-only layers, leftmost on top; \\: is a literal colon",
+            "  upperdir=DIR          the writable layer (omit for a read-only mount)",
+            "  workdir=DIR           scratch directory on the same filesystem as upperdir",
+            "  fsync=0 | volatile    do not sync: faster, not crash safe",
+            "  timeout=SECONDS       kernel cache time for entries and attributes (default 1)",
+            "  userxattr             write user.overlay.* xattrs instead of trusted.overlay.*",
+            "  redirect_dir=off|nofollow, index=off, metacopy=off, xino=off|auto|on  (kernel options)",
+            "  ro, rw, dev, nodev, suid, nosuid, exec, noexec, allow_other, allow_root,",
+            "  default_permissions, fsname=NAME, debug",
+            "Unknown options are ignored with a warning, like fuse-overlayfs.",
+            "Unmount with: fusermount3 -u MOUNTPOINT   (or umount MOUNTPOINT)"})
+public final class Main implements Callable<Integer> {
+    @Option(names = "-o", paramLabel = "OPTIONS", description = "mount options (see below); may be repeated")
+    List<String> options = new ArrayList<>();
+
+    @Option(names = "-f", description = "stay in the foreground")
+    boolean foreground;
+
+    @Option(names = "-d", description = "debug: foreground, log every operation to stderr")
+    boolean debugFlag;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "print the version and exit")
+    boolean version;
+
+    /** Internal: the background server started by a non-foreground mount; reports readiness on stdout. */
+    @Option(names = "--serve", hidden = true)
+    boolean serve;
+
+    @Parameters(paramLabel = "[SOURCE] MOUNTPOINT", arity = "0..2")
+    List<String> positional = new ArrayList<>();
+
+    @Unmatched
+    List<String> unmatched = new ArrayList<>();
+
+    private String[] rawArgs;
+
+    public static void main(String[] args) {
+        Main main = new Main();
+        main.rawArgs = args;
+        CommandLine cl = new CommandLine(main);
+        cl.setUnmatchedArgumentsAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("fuse-overlay: " + ex.getMessage() + " (see fuse-overlay --help)");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, c, r) -> {
+            if (ex instanceof OptionsException || ex instanceof ErrnoException) {
+                System.err.println("fuse-overlay: " + ex.getMessage());
+                return 1;
+            }
+            System.err.println("fuse-overlay: internal error: " + ex);
+            return 70;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        for (String u : unmatched) {
+            System.err.println("fuse-overlay: unknown argument ignored: " + u);
+        }
+        if (positional.isEmpty()) {
+            throw new OptionsException("no mountpoint given (see fuse-overlay --help)");
+        }
+        List<String> optionBytes = new ArrayList<>();
+        for (String o : options) {
+            optionBytes.add(Args.bytes(o));
+        }
+        MountOptions o = MountOptions.parse(optionBytes);
+        if (!serve) {
+            for (String w : o.warnings) {
+                System.err.println("fuse-overlay: " + w);
+            }
+        }
+        boolean debug = debugFlag || o.debug;
+        String mountPoint = Args.bytes(positional.get(positional.size() - 1));
+        RealFs fs = new RealFs(debug ? System.err : null);
+        LayerStack layers = LayerStack.open(o, mountPoint, fs);
+        String mnt = Native.C.realpath(mountPoint, null);
+        Mounter.checkMachine();
+        if (!foreground && !serve && !debug) {
+            return daemonize();
+        }
+        Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
+        return Mounter.serve(ov, o, mnt, debug ? System.err : null, serve ? Main::detach : () -> { });
+    }
+
+    /** In the background server: tell the parent the mount is live, then let go of its stdout and stderr. */
+    private static void detach() {
+        System.out.println("READY");
+        System.out.flush();
+        int devnull = Native.C.open("/dev/null", Native.O_RDWR, 0);
+        Native.C.dup2(devnull, 0);
+        Native.C.dup2(devnull, 1);
+        Native.C.dup2(devnull, 2);
+        Native.C.close(devnull);
+    }
+
+    /**
+     * Starts the server in a new session with stdin on /dev/null and waits until it reports the mount live
+     * (exit 0) or dies (its exit code; it has printed its one line on our stderr).
+     */
+    private int daemonize() throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("setsid");
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        String jvm = System.getenv("FUSE_OVERLAY_JVM_OPTS");
+        if (jvm != null && !jvm.isBlank()) {
+            cmd.addAll(Arrays.asList(jvm.trim().split("\\s+")));
+        } else {
+            cmd.add("-Dfile.encoding=ISO-8859-1");
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("--serve");
+        cmd.addAll(Arrays.asList(rawArgs));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectInput(new File("/dev/null"))
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p = pb.start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line = r.readLine();
+            if ("READY".equals(line)) {
+                return 0;
+            }
+        }
+        int rc = p.waitFor();
+        return rc == 0 ? 1 : rc;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"fuse-overlay: version " + (v != null ? v : "0.1.0"), "FUSE library version 2.9.9 (libfuse2, via jnr-fuse)"};
+        }
+    }
+}

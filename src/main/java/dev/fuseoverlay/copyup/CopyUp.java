@@ -1,0 +1,214 @@
+package dev.fuseoverlay.copyup;
+
+import dev.fuseoverlay.layer.Layer;
+import dev.fuseoverlay.lookup.Entry;
+import dev.fuseoverlay.lookup.Lookup;
+import dev.fuseoverlay.realfs.Errno;
+import dev.fuseoverlay.realfs.ErrnoException;
+import dev.fuseoverlay.realfs.Native;
+import dev.fuseoverlay.realfs.RealFs;
+import dev.fuseoverlay.realfs.Stat;
+import dev.fuseoverlay.whiteout.Whiteouts;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Copy-up, like the kernel's {@code copy_up.c}: before a lower object is changed, it is copied into the
+ * upper layer with its data (holes kept), owner, mode, xattrs (except the overlay's own) and timestamps.
+ * Parents are copied first, each with its metadata. The copy is built under {@code work/} and renamed into
+ * upper in one step, so upper never holds a partial object; the parent's timestamps are restored after.
+ *
+ * <p>Locking: one lock per path (striped), held only for that path's copy; parents are copied before the
+ * lock is taken, so no thread ever holds two copy-up locks. Whoever gets the lock second finds the work done.
+ */
+public final class CopyUp {
+    private static final int STRIPES = 256;
+    private final RealFs fs;
+    private final Lookup lookup;
+    private final Whiteouts wh;
+    private final Layer upper;
+    private final String work;
+    private final boolean fsync;
+    private final boolean root = Native.C.geteuid() == 0;
+    private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+    private final AtomicLong counter = new AtomicLong();
+
+    public CopyUp(RealFs fs, Lookup lookup, Whiteouts wh, boolean fsync) {
+        this.fs = fs;
+        this.lookup = lookup;
+        this.wh = wh;
+        this.upper = lookup.layers().upper();
+        this.work = lookup.layers().workDir();
+        this.fsync = fsync;
+        for (int i = 0; i < STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    /** A fresh name in the work directory for building an object. */
+    public String tempName() {
+        return work + "/#fo" + Long.toHexString(counter.incrementAndGet());
+    }
+
+    /** Makes sure a merged path has its object in the upper layer; returns the entry as it is after. */
+    public Entry ensureUpper(String path) {
+        Entry e = lookup.lookup(path);
+        if (e.hasUpper()) {
+            return e;
+        }
+        ensureUpper(Entry.parentOf(path));
+        ReentrantLock lock = locks[(path.hashCode() & 0x7fffffff) % STRIPES];
+        lock.lock();
+        try {
+            e = lookup.lookup(path);
+            if (e.hasUpper()) {
+                return e;
+            }
+            copy(e);
+            lookup.invalidate(path);
+            return lookup.lookup(path);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void copy(Entry e) {
+        String src = e.top().real();
+        Stat st = fs.lstat(src);
+        if (st == null) {
+            throw new ErrnoException(Errno.ENOENT, "copy-up source vanished: " + RealFs.printable(src));
+        }
+        String parent = upper.real(Entry.parentOf(e.path));
+        Stat parentSt = fs.lstat(parent);
+        String tmp = tempName();
+        try {
+            build(src, st, tmp);
+            if (st.isDir() || st.nlink == 1) {
+                // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
+                wh.writeOrigin(tmp, e.ino);
+            }
+            // NOREPLACE: if a whiteout or another copy landed there meanwhile, it wins and this copy is dropped
+            int err = fs.tryRename2(tmp, upper.real(e.path), Native.RENAME_NOREPLACE);
+            if (err == Errno.EINVAL || err == Errno.ENOSYS) {
+                fs.rename(tmp, upper.real(e.path));
+            } else if (err == Errno.EEXIST) {
+                removeQuietly(tmp);
+                return;
+            } else if (err != 0) {
+                throw new ErrnoException(err, "copy-up rename into " + RealFs.printable(upper.real(e.path)));
+            }
+        } catch (RuntimeException ex) {
+            removeQuietly(tmp);
+            throw ex;
+        }
+        restoreTimes(parent, parentSt);
+    }
+
+    /** Builds a copy of a real object at {@code dst} (in work). */
+    private void build(String src, Stat st, String dst) {
+        switch (st.type()) {
+            case Stat.S_IFDIR:
+                fs.mkdir(dst, 0700);
+                break;
+            case Stat.S_IFREG:
+                copyFile(src, st, dst);
+                break;
+            case Stat.S_IFLNK:
+                fs.symlink(fs.readlink(src), dst);
+                break;
+            default:
+                fs.mknod(dst, st.mode, st.rdev);
+        }
+        if (st.isReg()) {
+            return; // metadata set on the open descriptor in copyFile
+        }
+        chown(dst, st);
+        if (!st.isLink()) {
+            fs.chmod(dst, st.perm());
+        }
+        copyXattrs(src, dst, st.isLink());
+        fs.utimens(dst, times(st));
+    }
+
+    private void copyFile(String src, Stat st, String dst) {
+        int in = fs.open(src, Native.O_RDONLY);
+        try {
+            int out = fs.create(dst, Native.O_WRONLY, 0600);
+            try {
+                fs.copyData(in, out, st.size);
+                chownFd(out, st);
+                fs.fchmod(out, st.perm()); // after chown, which clears set-id bits
+                copyXattrs(src, dst, false);
+                fs.futimens(out, times(st));
+                if (fsync) {
+                    fs.fsync(out);
+                }
+            } finally {
+                fs.close(out);
+            }
+        } finally {
+            fs.close(in);
+        }
+    }
+
+    private void chown(String dst, Stat st) {
+        try {
+            fs.lchown(dst, st.uid, st.gid);
+        } catch (ErrnoException ex) {
+            if (root || ex.errno() != Errno.EPERM) {
+                throw ex;
+            }
+            // unprivileged: the copy keeps our own ids (ownership kept in xattrs comes with xattr_permissions)
+        }
+    }
+
+    private void chownFd(int fd, Stat st) {
+        try {
+            fs.fchown(fd, st.uid, st.gid);
+        } catch (ErrnoException ex) {
+            if (root || ex.errno() != Errno.EPERM) {
+                throw ex;
+            }
+        }
+    }
+
+    /** Copies every xattr except the overlay's private ones. */
+    private void copyXattrs(String src, String dst, boolean symlink) {
+        for (String name : fs.listxattr(src)) {
+            if (Whiteouts.isPrivateXattr(name)) {
+                continue;
+            }
+            byte[] v = fs.getxattr(src, name);
+            if (v == null) {
+                continue;
+            }
+            int e = fs.trySetxattr(dst, name, v);
+            if (e != 0 && !(e == Errno.EPERM && (symlink || !root)) && e != Errno.EOPNOTSUPP) {
+                throw new ErrnoException(e, "copy xattr " + name + " to " + RealFs.printable(dst));
+            }
+        }
+    }
+
+    /** Puts back a directory's times after an entry was linked into it (copy-up is not a change of the parent). */
+    private void restoreTimes(String dir, Stat before) {
+        if (before != null) {
+            try {
+                fs.utimens(dir, times(before));
+            } catch (ErrnoException ignored) {
+                // cosmetic: never fail a copy-up for it
+            }
+        }
+    }
+
+    public static long[] times(Stat st) {
+        return new long[] {st.atimeSec, st.atimeNsec, st.mtimeSec, st.mtimeNsec};
+    }
+
+    private void removeQuietly(String tmp) {
+        try {
+            fs.removeTree(tmp);
+        } catch (RuntimeException ignored) {
+            // the next mount cleans work/ anyway
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package dev.fuseoverlay.fuse;
+
+import dev.fuseoverlay.options.MountOptions;
+import dev.fuseoverlay.options.OptionsException;
+import dev.fuseoverlay.ops.Overlay;
+import dev.fuseoverlay.realfs.Native;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Mounts an {@link Overlay} with libfuse 2 through jnr-fuse and serves it until it is unmounted.
+ * jnr-fuse's own non-blocking mount reports success after 2 s even when the mount failed, so the loop runs
+ * blocking in a thread of ours and readiness is the {@code init} callback confirmed in /proc/self/mountinfo.
+ */
+public final class Mounter {
+    private Mounter() {}
+
+    /** Checks what a mount needs from the machine, each failure one line naming the fix. */
+    public static void checkMachine() {
+        int fd = Native.C.open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            int e = Native.errno();
+            throw new OptionsException("cannot open /dev/fuse: " + Native.strerror(e)
+                    + (e == 2 ? " (load the fuse module: modprobe fuse; in a container pass --device /dev/fuse)"
+                              : " (it must be a character device 10:229 readable and writable by this user)"));
+        }
+        Native.C.close(fd);
+    }
+
+    /** The libfuse options for a mount: kernel caching, big writes, our inode numbers, the caller's generic options. */
+    static List<String> fuseOptions(MountOptions o, boolean root) {
+        List<String> f = new ArrayList<>();
+        f.add("fsname=" + (o.fsname != null ? o.fsname : "fuse-overlay"));
+        f.add("subtype=fuse-overlay");
+        f.add("use_ino");
+        f.add("hard_remove"); // unlink really unlinks; no .fuse_hidden files in the upper layer
+        f.add("nonempty");
+        f.add("big_writes");
+        f.add("auto_cache");
+        String t = trimNumber(o.timeout);
+        f.add("entry_timeout=" + t);
+        f.add("attr_timeout=" + t);
+        f.add("negative_timeout=" + t);
+        if (o.defaultPermissions) {
+            f.add("default_permissions");
+        }
+        if (o.allowOther) {
+            f.add("allow_other");
+        } else if (o.allowRoot) {
+            f.add("allow_root");
+        }
+        if (o.isReadOnly()) {
+            f.add("ro");
+        }
+        if (root) {
+            f.add(o.noDev ? "nodev" : "dev");
+            f.add(o.noSuid ? "nosuid" : "suid");
+        } else {
+            if (o.noDev) {
+                f.add("nodev");
+            }
+            if (o.noSuid) {
+                f.add("nosuid");
+            }
+        }
+        if (o.noExec) {
+            f.add("noexec");
+        }
+        return f;
+    }
+
+    private static String trimNumber(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /**
+     * Mounts and serves until unmounted. {@code ready} runs once the mount is live.
+     *
+     * @return 0 after a clean unmount
+     */
+    public static int serve(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, Runnable ready)
+            throws InterruptedException {
+        CountDownLatch init = new CountDownLatch(1);
+        FuseAdapter fuse;
+        try {
+            fuse = new FuseAdapter(ov, debug, init::countDown);
+        } catch (LinkageError | RuntimeException e) {
+            throw new OptionsException("cannot load libfuse.so.2 (" + e.getMessage()
+                    + "): install the Debian package libfuse2 (apt-get install libfuse2)");
+        }
+        String opts = String.join(",", fuseOptions(o, Native.C.geteuid() == 0));
+        Throwable[] failure = new Throwable[1];
+        CountDownLatch done = new CountDownLatch(1);
+        Thread loop = new Thread(() -> {
+            try {
+                fuse.mount(Paths.get(mountPoint), true, debug != null, new String[] {"-o", opts});
+            } catch (Throwable t) {
+                failure[0] = t;
+            } finally {
+                done.countDown();
+            }
+        }, "fuse-loop");
+        loop.start();
+        while (init.getCount() > 0 && done.getCount() > 0) {
+            init.await(20, TimeUnit.MILLISECONDS);
+        }
+        if (init.getCount() > 0) {
+            throw new OptionsException("mount on " + mountPoint + " failed"
+                    + (failure[0] != null ? ": " + failure[0].getMessage() : " (see the libfuse message above)"));
+        }
+        for (int i = 0; i < 500 && !isMounted(mountPoint); i++) {
+            Thread.sleep(2);
+        }
+        ready.run();
+        done.await();
+        return 0;
+    }
+
+    /** Whether a FUSE filesystem is mounted at exactly this path, per /proc/self/mountinfo. */
+    public static boolean isMounted(String mountPoint) {
+        String want = escape(mountPoint);
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1)) {
+                String[] f = line.split(" ");
+                int dash = line.indexOf(" - ");
+                if (f.length > 4 && f[4].equals(want) && dash > 0 && line.substring(dash + 3).startsWith("fuse")) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static String escape(String path) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : path.toCharArray()) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+                sb.append(String.format("\\%03o", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,179 @@
+package dev.fuseoverlay.lookup;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.fuseoverlay.layer.Layer;
+import dev.fuseoverlay.layer.LayerStack;
+import dev.fuseoverlay.realfs.Errno;
+import dev.fuseoverlay.realfs.ErrnoException;
+import dev.fuseoverlay.realfs.RealFs;
+import dev.fuseoverlay.realfs.Stat;
+import dev.fuseoverlay.whiteout.Whiteouts;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Resolves merged paths to real objects, one component at a time, like the kernel's {@code ovl_lookup}:
+ *
+ * <ul>
+ *   <li>layers are searched top first, only in the layers where the parent is a directory;</li>
+ *   <li>a whiteout (0/0 device, or an AUFS {@code .wh.NAME} beside the name) ends the search: ENOENT
+ *       if nothing was found above it;</li>
+ *   <li>a non-directory ends the search; so does an opaque directory;</li>
+ *   <li>below a directory only directories merge: a lower non-directory ends the search and is ignored;</li>
+ *   <li>{@code .wh.}-prefixed names are never visible; names over 255 bytes are ENAMETOOLONG.</li>
+ * </ul>
+ *
+ * Directory results are cached (bounded); whoever changes a directory's layers calls {@link #invalidate}.
+ * Only directories are ever traversed in a layer, each checked with lstat, so no symlink inside a layer is
+ * followed while resolving a path.
+ */
+public final class Lookup {
+    private final LayerStack layers;
+    private final RealFs fs;
+    private final Whiteouts wh;
+    private final Cache<String, Entry> dirs = Caffeine.newBuilder().maximumSize(65_536).build();
+    private final Entry root;
+    /** Bumped by every invalidation, so a lookup that raced with a change is not cached. */
+    private volatile long generation;
+
+    public Lookup(LayerStack layers, RealFs fs, Whiteouts wh) {
+        this.layers = layers;
+        this.fs = fs;
+        this.wh = wh;
+        List<Layer> all = layers.all();
+        LayerPath[] stack = new LayerPath[all.size()];
+        for (int i = 0; i < stack.length; i++) {
+            stack[i] = new LayerPath(all.get(i), all.get(i).root());
+        }
+        Stat st = fs.lstat(stack[0].real());
+        this.root = new Entry("/", stack, Stat.S_IFDIR, layers.sameFs() ? st.ino : mapIno(all.get(0), st.ino), false);
+    }
+
+    /** The entry of a merged path; throws ENOENT (or ENOTDIR, ENAMETOOLONG) when it does not exist. */
+    public Entry lookup(String path) {
+        Entry e = find(path);
+        if (e == null) {
+            throw new ErrnoException(Errno.ENOENT, path);
+        }
+        return e;
+    }
+
+    /** The entry of a merged path, or null when nothing is visible there. */
+    public Entry find(String path) {
+        if (path.equals("/")) {
+            return root;
+        }
+        Entry cached = dirs.getIfPresent(path);
+        if (cached != null) {
+            return cached;
+        }
+        long gen = generation;
+        Entry parent = find(Entry.parentOf(path));
+        if (parent == null) {
+            throw new ErrnoException(Errno.ENOENT, path);
+        }
+        if (!parent.isDir()) {
+            throw new ErrnoException(Errno.ENOTDIR, path);
+        }
+        Entry e = child(parent, path.substring(path.lastIndexOf('/') + 1));
+        if (e != null && e.isDir()) {
+            synchronized (this) {
+                if (gen == generation) { // nothing changed while we looked: the result is current
+                    dirs.put(path, e);
+                }
+            }
+        }
+        return e;
+    }
+
+    /** Looks a name up in a directory entry; null when not visible. */
+    public Entry child(Entry parent, String name) {
+        if (name.length() > 255) {
+            throw new ErrnoException(Errno.ENAMETOOLONG, name);
+        }
+        if (Whiteouts.isReservedName(name)) {
+            return null;
+        }
+        String path = Entry.child(parent.path, name);
+        List<LayerPath> found = new ArrayList<>(2);
+        Stat top = null;
+        Stat firstLower = null;
+        boolean opaque = false;
+        for (LayerPath dir : parent.stack) {
+            String real = dir.real() + "/" + name;
+            Stat st = fs.lstat(real);
+            if (st == null) {
+                if (wh.hasAufsWhiteout(dir.real(), name)) {
+                    break;
+                }
+                continue;
+            }
+            if (st.isWhiteoutDevice()) {
+                break;
+            }
+            if (top != null && !st.isDir()) {
+                break; // below a directory only directories merge
+            }
+            found.add(new LayerPath(dir.layer(), real));
+            if (top == null) {
+                top = st;
+            } else if (firstLower == null) {
+                firstLower = st;
+            }
+            if (!st.isDir()) {
+                break;
+            }
+            if (wh.isOpaque(real)) {
+                opaque = found.size() == 1;
+                break;
+            }
+        }
+        if (top == null) {
+            return null;
+        }
+        LayerPath[] stack = found.toArray(new LayerPath[0]);
+        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque);
+    }
+
+    /**
+     * The inode number of a merged object: the origin's when the top object was copied up (recorded in
+     * an xattr, or for a merged directory the first lower directory), else the top object's own. Layers
+     * on other filesystems than the top one get their filesystem index in the high bits.
+     */
+    private long inode(LayerPath[] stack, Stat top, Stat firstLower) {
+        LayerPath t = stack[0];
+        if (t.layer().upper()) {
+            long origin = wh.readOrigin(t.real());
+            if (origin >= 0) {
+                return origin;
+            }
+            if (firstLower != null) {
+                return mapIno(stack[1].layer(), firstLower.ino);
+            }
+        }
+        return mapIno(t.layer(), top.ino);
+    }
+
+    /** The st_ino the merged view reports for a real inode number of a layer. */
+    public long mapIno(Layer layer, long realIno) {
+        return layer.fsIndex() == 0 ? realIno : ((long) layer.fsIndex() << 48) ^ realIno;
+    }
+
+    /** Forgets what is known of one path (after its layers changed). */
+    public synchronized void invalidate(String path) {
+        generation++;
+        dirs.invalidate(path);
+    }
+
+    /** Forgets a path and everything below it (after a directory moved). */
+    public synchronized void invalidateTree(String path) {
+        generation++;
+        String prefix = path.equals("/") ? "/" : path + "/";
+        dirs.asMap().keySet().removeIf(k -> k.equals(path) || k.startsWith(prefix));
+    }
+
+    public LayerStack layers() {
+        return layers;
+    }
+}

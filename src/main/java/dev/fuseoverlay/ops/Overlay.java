@@ -1,0 +1,633 @@
+package dev.fuseoverlay.ops;
+
+import static dev.fuseoverlay.realfs.Native.C;
+
+import dev.fuseoverlay.copyup.CopyUp;
+import dev.fuseoverlay.layer.Layer;
+import dev.fuseoverlay.layer.LayerStack;
+import dev.fuseoverlay.lookup.Entry;
+import dev.fuseoverlay.lookup.LayerPath;
+import dev.fuseoverlay.lookup.Lookup;
+import dev.fuseoverlay.readdir.DirItem;
+import dev.fuseoverlay.readdir.DirMerge;
+import dev.fuseoverlay.realfs.Errno;
+import dev.fuseoverlay.realfs.ErrnoException;
+import dev.fuseoverlay.realfs.Native;
+import dev.fuseoverlay.realfs.RealFs;
+import dev.fuseoverlay.realfs.Stat;
+import dev.fuseoverlay.whiteout.Whiteouts;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import jnr.ffi.Pointer;
+
+/**
+ * Every filesystem operation on the merged view, by merged path, as the kernel's overlayfs does it
+ * ({@code dir.c}, {@code inode.c}, {@code file.c}, {@code xattrs.c}). Knows nothing of FUSE: failures are
+ * {@link ErrnoException}s, data moves between real descriptors and caller-owned native buffers.
+ *
+ * <p>Namespace changes (create, unlink, rename, ...) are serialised by one lock that never covers file
+ * data I/O; copy-up has its own per-path locks and publishes with a no-replace rename, so it needs no
+ * namespace lock.
+ */
+public final class Overlay {
+    private final LayerStack layers;
+    private final RealFs fs;
+    private final Whiteouts wh;
+    private final Lookup lookup;
+    private final DirMerge merge;
+    private final CopyUp copyUp;
+    private final Layer upper;
+    private final boolean fsync;
+    private final boolean root = C.geteuid() == 0;
+    private final ReentrantLock ns = new ReentrantLock();
+
+    private Overlay(LayerStack layers, RealFs fs, String xattrNs, boolean fsync) {
+        this.layers = layers;
+        this.fs = fs;
+        this.wh = new Whiteouts(fs, xattrNs);
+        this.lookup = new Lookup(layers, fs, wh);
+        this.merge = new DirMerge(fs, lookup);
+        this.upper = layers.upper();
+        this.copyUp = upper == null ? null : new CopyUp(fs, lookup, wh, fsync);
+        this.fsync = fsync;
+    }
+
+    /**
+     * Opens the overlay over checked layers: prepares {@code work/} (created, emptied of stale work as the
+     * kernel does) and chooses the xattr namespace. Sets the process umask to 0: modes arrive already masked.
+     */
+    public static Overlay open(LayerStack layers, RealFs fs, boolean fsync, boolean userXattr) {
+        C.umask(0);
+        String ns = "user";
+        if (layers.upper() != null) {
+            String work = layers.workDir();
+            Stat st = fs.lstat(work);
+            if (st != null && !st.isDir()) {
+                throw new ErrnoException(Errno.ENOTDIR, work);
+            }
+            if (st == null) {
+                fs.mkdir(work, 0);
+            } else {
+                for (var e : fs.readdir(work)) {
+                    fs.removeTree(work + "/" + e.name());
+                }
+            }
+            ns = Whiteouts.probeNamespace(fs, work, userXattr);
+        } else if (!userXattr && C.geteuid() == 0) {
+            ns = "trusted";
+        }
+        return new Overlay(layers, fs, ns, fsync);
+    }
+
+    public Lookup lookup() {
+        return lookup;
+    }
+
+    public Whiteouts whiteouts() {
+        return wh;
+    }
+
+    public LayerStack layers() {
+        return layers;
+    }
+
+    public boolean readOnly() {
+        return upper == null;
+    }
+
+    // ---- attributes (inode.c) -----------------------------------------------------------------------
+
+    /** Fills a {@code struct stat} for a merged path: the top object's, with the merged inode number and nlink. */
+    public void getattr(String path, Pointer st) {
+        Entry e = lookup.lookup(path);
+        int err = fs.lstatInto(e.top().real(), st);
+        if (err != 0) {
+            throw new ErrnoException(err == Errno.ENOTDIR ? Errno.ENOENT : err, path);
+        }
+        patch(e, st);
+    }
+
+    /** Like getattr, for an open file (its size may be ahead of the path's). */
+    public void fgetattr(String path, int fd, Pointer st) {
+        int err = fs.fstatInto(fd, st);
+        if (err != 0) {
+            throw new ErrnoException(err, path);
+        }
+        Entry e = path == null ? null : lookup.find(path);
+        if (e != null) {
+            patch(e, st);
+        }
+    }
+
+    private static void patch(Entry e, Pointer st) {
+        st.putLong(Stat.OFF_INO, e.ino);
+        if (e.isMergedDir()) {
+            st.putLong(Stat.OFF_NLINK, 1); // like the kernel: counting subdirectories across layers is not worth it
+        }
+    }
+
+    /** The merged stat of a path as an object (for tools and tests). */
+    public Stat stat(String path) {
+        Entry e = lookup.lookup(path);
+        Stat st = fs.lstat(e.top().real());
+        if (st == null) {
+            throw new ErrnoException(Errno.ENOENT, path);
+        }
+        return st;
+    }
+
+    public void chmod(String path, int mode) {
+        Entry e = writable(path);
+        if (e.type == Stat.S_IFLNK) {
+            throw new ErrnoException(Errno.EOPNOTSUPP, path);
+        }
+        fs.chmod(e.upperPath(), mode & 07777);
+    }
+
+    public void chown(String path, int uid, int gid) {
+        fs.lchown(writable(path).upperPath(), uid, gid);
+    }
+
+    /** times: {atime sec, nsec, mtime sec, nsec}, UTIME_NOW/UTIME_OMIT allowed in nsec. */
+    public void utimens(String path, long[] times) {
+        fs.utimens(writable(path).upperPath(), times);
+    }
+
+    public void truncate(String path, long size) {
+        Entry e = writable(path);
+        if (e.isDir()) {
+            throw new ErrnoException(Errno.EISDIR, path);
+        }
+        fs.truncate(e.upperPath(), size);
+    }
+
+    public String readlink(String path) {
+        Entry e = lookup.lookup(path);
+        if (e.type != Stat.S_IFLNK) {
+            throw new ErrnoException(Errno.EINVAL, path);
+        }
+        return fs.readlink(e.top().real());
+    }
+
+    public void access(String path, int mask) {
+        lookup.lookup(path);
+        if ((mask & 2) != 0 && upper == null) {
+            throw new ErrnoException(Errno.EROFS, path);
+        }
+    }
+
+    public int statfs(Pointer buf) {
+        return fs.statvfsInto(layers.all().get(0).root(), buf);
+    }
+
+    /** The object copied up (with parents) and ready to change; EROFS on a read-only overlay. */
+    private Entry writable(String path) {
+        requireWritable(path);
+        return copyUp.ensureUpper(path);
+    }
+
+    private void requireWritable(String path) {
+        if (upper == null) {
+            throw new ErrnoException(Errno.EROFS, path);
+        }
+    }
+
+    // ---- xattrs ------------------------------------------------------------------------------------
+
+    /** getxattr into a caller's buffer (size 0 asks for the size); returns the size. */
+    public long getxattr(String path, String name, Pointer value, long size) {
+        checkXattrName(name);
+        Entry e = lookup.lookup(path);
+        long n = fs.getxattrInto(e.top().real(), name, value, size);
+        if (n < 0) {
+            throw new ErrnoException((int) -n, path);
+        }
+        return n;
+    }
+
+    /** The xattr names of a merged object, without the overlay's own. */
+    public List<String> listxattr(String path) {
+        Entry e = lookup.lookup(path);
+        List<String> out = new ArrayList<>();
+        for (String n : fs.listxattr(e.top().real())) {
+            if (!Whiteouts.isPrivateXattr(n)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    public void setxattr(String path, String name, Pointer value, long size, int flags) {
+        checkXattrName(name);
+        fs.setxattr(writable(path).upperPath(), name, value, size, flags);
+    }
+
+    public void removexattr(String path, String name) {
+        checkXattrName(name);
+        Entry e = lookup.lookup(path);
+        if (fs.getxattr(e.top().real(), name) == null) {
+            throw new ErrnoException(Errno.ENODATA, path);
+        }
+        fs.removexattr(writable(path).upperPath(), name);
+    }
+
+    private static void checkXattrName(String name) {
+        if (Whiteouts.isPrivateXattr(name)) {
+            throw new ErrnoException(Errno.EOPNOTSUPP, name); // the kernel's answer for its own names
+        }
+    }
+
+    // ---- files (file.c) ----------------------------------------------------------------------------
+
+    /** Opens a merged file; opening for write (or with O_TRUNC) copies it up first. Returns the real fd. */
+    public int open(String path, int flags) {
+        boolean write = (flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0;
+        Entry e = write ? writable(path) : lookup.lookup(path);
+        if (write && e.isDir()) {
+            throw new ErrnoException(Errno.EISDIR, path);
+        }
+        return fs.open(e.top().real(), flags & ~Native.O_NOCTTY);
+    }
+
+    public long read(int fd, Pointer buf, long size, long offset) {
+        long n = C.pread(fd, buf, size, offset);
+        if (n < 0) {
+            throw new ErrnoException(Native.errno(), "read");
+        }
+        return n;
+    }
+
+    public long write(int fd, Pointer buf, long size, long offset) {
+        long n = C.pwrite(fd, buf, size, offset);
+        if (n < 0) {
+            throw new ErrnoException(Native.errno(), "write");
+        }
+        return n;
+    }
+
+    public void release(int fd) {
+        fs.close(fd);
+    }
+
+    public void fsync(int fd, boolean dataOnly) {
+        if (fsync && (dataOnly ? C.fdatasync(fd) : C.fsync(fd)) < 0) {
+            throw new ErrnoException(Native.errno(), "fsync");
+        }
+    }
+
+    public void ftruncate(int fd, long size) {
+        if (C.ftruncate(fd, size) < 0) {
+            throw new ErrnoException(Native.errno(), "ftruncate");
+        }
+    }
+
+    public void fallocate(int fd, int mode, long offset, long len) {
+        if (C.fallocate(fd, mode, offset, len) < 0) {
+            throw new ErrnoException(Native.errno(), "fallocate");
+        }
+    }
+
+    // ---- directories and names (dir.c) -------------------------------------------------------------
+
+    public List<DirItem> readdir(String path) {
+        Entry e = lookup.lookup(path);
+        if (!e.isDir()) {
+            throw new ErrnoException(Errno.ENOTDIR, path);
+        }
+        return merge.list(e);
+    }
+
+    /** Creates and opens a regular file; returns the real fd. */
+    public int create(String path, int mode, int flags, Caller who) {
+        int[] fd = {-1};
+        createObject(path, Stat.S_IFREG, who, real -> fd[0] = fs.create(real, flags & ~Native.O_NOCTTY, mode & 07777));
+        return fd[0];
+    }
+
+    public void mkdir(String path, int mode, Caller who) {
+        createObject(path, Stat.S_IFDIR, who, real -> fs.mkdir(real, mode & 07777));
+    }
+
+    public void mknod(String path, int mode, long rdev, Caller who) {
+        if ((mode & Stat.S_IFMT) == Stat.S_IFREG || (mode & Stat.S_IFMT) == 0) {
+            createObject(path, Stat.S_IFREG, who, real -> fs.close(fs.create(real, Native.O_WRONLY, mode & 07777)));
+        } else {
+            createObject(path, mode & Stat.S_IFMT, who, real -> fs.mknod(real, mode, rdev));
+        }
+    }
+
+    public void symlink(String target, String path, Caller who) {
+        createObject(path, Stat.S_IFLNK, who, real -> fs.symlink(target, real));
+    }
+
+    /** A new name for an existing non-directory: the source is copied up and linked in upper. */
+    public void link(String from, String to) {
+        requireWritable(to);
+        ns.lock();
+        try {
+            Entry src = lookup.lookup(from);
+            if (src.isDir()) {
+                throw new ErrnoException(Errno.EPERM, from);
+            }
+            String srcReal = copyUp.ensureUpper(from).upperPath();
+            createObject(to, src.type, null, real -> fs.link(srcReal, real));
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    private interface Builder {
+        void build(String realPath);
+    }
+
+    /**
+     * The common part of every create (the kernel's {@code ovl_create_object}): the parent is copied up; a
+     * new object over a whiteout is built in work and swapped in, so the whiteout and the lower object it
+     * hid never reappear; a new directory where a lower layer has something is opaque.
+     *
+     * @param who owner of the new object, or null to keep what the builder made (link)
+     */
+    private void createObject(String path, int type, Caller who, Builder builder) {
+        requireWritable(path);
+        String name = checkNewName(path);
+        ns.lock();
+        try {
+            Entry parent = copyUp.ensureUpper(Entry.parentOf(path));
+            if (!parent.isDir()) {
+                throw new ErrnoException(Errno.ENOTDIR, path);
+            }
+            if (lookup.child(parent, name) != null) {
+                throw new ErrnoException(Errno.EEXIST, path);
+            }
+            String dst = upper.real(path);
+            Stat at = fs.lstat(dst);
+            boolean overWhiteout = at != null; // only a whiteout can be there while the name is not visible
+            boolean aufs = wh.hasAufsWhiteout(parent.upperPath(), name);
+            boolean opaque = type == Stat.S_IFDIR && (overWhiteout || aufs || lowerPositive(parent, name));
+            if (!overWhiteout && !opaque) {
+                builder.build(dst);
+                setOwner(dst, type, parent, who);
+            } else {
+                String tmp = copyUp.tempName();
+                builder.build(tmp);
+                try {
+                    setOwner(tmp, type, parent, who);
+                    if (opaque) {
+                        wh.setOpaque(tmp);
+                    }
+                    if (overWhiteout) {
+                        replaceWhiteout(tmp, dst, type == Stat.S_IFDIR);
+                    } else {
+                        fs.rename(tmp, dst);
+                    }
+                } catch (RuntimeException ex) {
+                    fs.removeTree(tmp);
+                    throw ex;
+                }
+            }
+            if (aufs) {
+                fs.unlink(parent.upperPath() + "/" + Whiteouts.PREFIX + name);
+            }
+            lookup.invalidate(path);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    /** Moves a new object from work over a whiteout in upper, atomically where the filesystem can. */
+    private void replaceWhiteout(String tmp, String dst, boolean dir) {
+        if (!dir) {
+            fs.rename(tmp, dst); // a non-directory replaces the whiteout in one rename
+            return;
+        }
+        int err = fs.tryRename2(tmp, dst, Native.RENAME_EXCHANGE);
+        if (err == 0) {
+            fs.unlink(tmp); // now the old whiteout
+        } else if (err == Errno.EINVAL || err == Errno.ENOSYS) {
+            fs.unlink(dst);
+            fs.rename(tmp, dst);
+        } else {
+            throw new ErrnoException(err, "rename " + RealFs.printable(dst));
+        }
+    }
+
+    /** New objects belong to the caller; the group follows a set-group-ID parent as on any Unix filesystem. */
+    private void setOwner(String real, int type, Entry parent, Caller who) {
+        if (who == null || !root) {
+            return;
+        }
+        Stat p = fs.lstat(parent.upperPath());
+        boolean sgid = p != null && (p.mode & Stat.S_ISGID) != 0;
+        fs.lchown(real, who.uid(), sgid ? p.gid : who.gid());
+        if (sgid && type == Stat.S_IFDIR) {
+            Stat st = fs.lstat(real);
+            fs.chmod(real, st.perm() | Stat.S_ISGID);
+        }
+    }
+
+    /** Whether a layer below upper has a visible object at parent/name (the kernel's ovl_lower_positive). */
+    private boolean lowerPositive(Entry parent, String name) {
+        for (LayerPath dir : parent.stack) {
+            if (dir.layer().upper()) {
+                continue;
+            }
+            Stat st = fs.lstat(dir.real() + "/" + name);
+            if (st == null) {
+                if (wh.hasAufsWhiteout(dir.real(), name)) {
+                    return false;
+                }
+                continue;
+            }
+            return !st.isWhiteoutDevice();
+        }
+        return false;
+    }
+
+    private static String checkNewName(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (name.length() > 255) {
+            throw new ErrnoException(Errno.ENAMETOOLONG, path);
+        }
+        if (Whiteouts.isReservedName(name)) {
+            throw new ErrnoException(Errno.EINVAL, path); // would be read back as a whiteout
+        }
+        return name;
+    }
+
+    /** Removes a non-directory: an upper copy is removed, and a whiteout hides what lower layers still have. */
+    public void unlink(String path) {
+        requireWritable(path);
+        ns.lock();
+        try {
+            Entry e = lookup.lookup(path);
+            if (e.isDir()) {
+                throw new ErrnoException(Errno.EISDIR, path);
+            }
+            Entry parent = lookup.lookup(Entry.parentOf(path));
+            removeAndWhiteout(e, parent);
+            lookup.invalidate(path);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    /** Removes an empty merged directory: its upper part (holding only whiteouts) goes, a whiteout hides the rest. */
+    public void rmdir(String path) {
+        requireWritable(path);
+        if (path.equals("/")) {
+            throw new ErrnoException(16 /* EBUSY */, path);
+        }
+        ns.lock();
+        try {
+            Entry e = lookup.lookup(path);
+            if (!e.isDir()) {
+                throw new ErrnoException(Errno.ENOTDIR, path);
+            }
+            if (!merge.isEmpty(e)) {
+                throw new ErrnoException(Errno.ENOTEMPTY, path);
+            }
+            removeAndWhiteout(e, lookup.lookup(Entry.parentOf(path)));
+            lookup.invalidate(path);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    /** The kernel's ovl_remove_and_whiteout / ovl_remove_upper. */
+    private void removeAndWhiteout(Entry e, Entry parent) {
+        boolean whiteout = lowerPositive(parent, e.name());
+        String dst = upper.real(e.path);
+        if (!e.hasUpper()) {
+            copyUp.ensureUpper(parent.path);
+            wh.create(dst);
+            return;
+        }
+        if (!whiteout) {
+            if (e.isDir()) {
+                dropDir(dst); // may still hold whiteouts of a lower directory that is gone
+            } else {
+                fs.unlink(dst);
+            }
+            return;
+        }
+        // replace the upper object by a whiteout in one step: build the whiteout in work, swap, drop the old
+        String tmp = copyUp.tempName();
+        if (fs.tryMknod(tmp, Stat.S_IFCHR, 0) == 0) {
+            if (!e.isDir()) {
+                fs.rename(tmp, dst);
+                return;
+            }
+            if (fs.tryRename2(tmp, dst, Native.RENAME_EXCHANGE) == 0) {
+                fs.removeTree(tmp);
+                return;
+            }
+            fs.unlink(tmp);
+        }
+        // no device nodes or no exchange here: two steps
+        if (e.isDir()) {
+            dropDir(dst);
+        } else {
+            fs.unlink(dst);
+        }
+        wh.create(dst);
+    }
+
+    /** Removes an upper directory with whatever whiteouts it holds, moving it to work first. */
+    private void dropDir(String dir) {
+        String tmp = copyUp.tempName();
+        fs.rename(dir, tmp);
+        fs.removeTree(tmp);
+    }
+
+    /**
+     * Renames like the kernel with redirect_dir=off: a non-directory is copied up and moved in upper, the
+     * source name whited out if a lower layer still has it; a directory moves only if it lives in upper
+     * alone, otherwise EXDEV (tools then copy). A directory that replaces one with lower parts becomes opaque.
+     */
+    public void rename(String from, String to) {
+        requireWritable(to);
+        String toName = checkNewName(to);
+        ns.lock();
+        try {
+            Entry src = lookup.lookup(from);
+            if (from.equals(to)) {
+                return;
+            }
+            Entry dstParent = lookup.lookup(Entry.parentOf(to));
+            if (!dstParent.isDir()) {
+                throw new ErrnoException(Errno.ENOTDIR, to);
+            }
+            Entry dst = lookup.child(dstParent, toName);
+            if (dst != null) {
+                if (src.isDir() && !dst.isDir()) {
+                    throw new ErrnoException(Errno.ENOTDIR, to);
+                }
+                if (!src.isDir() && dst.isDir()) {
+                    throw new ErrnoException(Errno.EISDIR, to);
+                }
+                if (dst.isDir() && !merge.isEmpty(dst)) {
+                    throw new ErrnoException(Errno.ENOTEMPTY, to);
+                }
+                if (sameObject(src, dst)) {
+                    return; // two names of one file: POSIX says do nothing
+                }
+            }
+            if (src.isDir() && src.hasLower()) {
+                throw new ErrnoException(Errno.EXDEV, from);
+            }
+            Entry srcParent = lookup.lookup(Entry.parentOf(from));
+            boolean srcWhiteout = lowerPositive(srcParent, src.name());
+            String srcReal = copyUp.ensureUpper(from).upperPath();
+            dstParent = copyUp.ensureUpper(dstParent.path);
+            String dstReal = upper.real(to);
+            boolean aufs = wh.hasAufsWhiteout(dstParent.upperPath(), toName);
+            if (src.isDir() && (lowerPositive(dstParent, toName) || aufs)) {
+                wh.setOpaque(srcReal);
+            }
+            if (dst != null && dst.isDir() && dst.hasUpper()) {
+                dropDir(dstReal); // it holds only whiteouts; the moved directory is opaque where that matters
+            }
+            Stat at = fs.lstat(dstReal);
+            if (src.isDir() && at != null && at.isWhiteoutDevice()) {
+                // a directory cannot be renamed over a device: swap, then the whiteout sits at the source
+                int x = fs.tryRename2(srcReal, dstReal, Native.RENAME_EXCHANGE);
+                if (x != 0) {
+                    fs.unlink(dstReal);
+                    fs.rename(srcReal, dstReal);
+                    if (srcWhiteout) {
+                        wh.create(srcReal);
+                    }
+                } else if (!srcWhiteout) {
+                    fs.unlink(srcReal);
+                }
+            } else if (srcWhiteout) {
+                int x = fs.tryRename2(srcReal, dstReal, Native.RENAME_WHITEOUT);
+                if (x != 0) {
+                    fs.rename(srcReal, dstReal);
+                    wh.create(srcReal);
+                }
+            } else {
+                fs.rename(srcReal, dstReal);
+            }
+            if (aufs) {
+                fs.unlink(dstParent.upperPath() + "/" + Whiteouts.PREFIX + toName);
+            }
+            if (src.isDir()) {
+                lookup.invalidateTree(from);
+                lookup.invalidateTree(to);
+            } else {
+                lookup.invalidate(from);
+                lookup.invalidate(to);
+            }
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    private boolean sameObject(Entry a, Entry b) {
+        Stat sa = fs.lstat(a.top().real());
+        Stat sb = fs.lstat(b.top().real());
+        return sa != null && sb != null && sa.dev == sb.dev && sa.ino == sb.ino;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.fuseoverlay.options;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a mount was asked for, parsed from fuse-overlayfs-style {@code -o} strings. Parsing checks
+ * syntax only; {@link LayerCheck} checks the directories. Paths keep the caller's bytes.
+ *
+ * <p>Grammar: options separated by {@code ,} ({@code \,} is a literal comma, empty elements are ignored);
+ * {@code lowerdir=} layers separated by {@code :} ({@code \:} is a literal colon), leftmost on top.
+ */
+public final class MountOptions {
+    /** Lower layers, top first. */
+    public final List<String> lowerDirs = new ArrayList<>();
+    public String upperDir;
+    public String workDir;
+    public boolean fsync = true;
+    public boolean volatileMount;
+    /** Seconds the kernel may cache entries, attributes and negative lookups. */
+    public double timeout = 1.0;
+    public boolean debug;
+    public boolean readOnly;
+    public boolean allowOther;
+    public boolean allowRoot;
+    public boolean defaultPermissions = true;
+    public boolean noDev, noSuid, noExec;
+    public String fsname;
+    public String trace;
+    /** Kernel options: accepted with the kernel's meaning; only the kernel's defaults are implemented so far. */
+    public String redirectDir = "off", xino = "off";
+    public boolean index, metacopy, userXattr;
+    public IdMapping uidMapping, gidMapping;
+    /** Unknown or ignored options, reported as warnings like fuse-overlayfs does. */
+    public final List<String> warnings = new ArrayList<>();
+
+    /** Parses every {@code -o} value in order; later options override earlier ones. */
+    public static MountOptions parse(List<String> optionStrings) {
+        MountOptions o = new MountOptions();
+        for (String s : optionStrings) {
+            for (String opt : split(s, ',')) {
+                if (!opt.isEmpty()) {
+                    o.apply(opt);
+                }
+            }
+        }
+        return o;
+    }
+
+    private void apply(String opt) {
+        int eq = opt.indexOf('=');
+        String key = eq < 0 ? opt : opt.substring(0, eq);
+        String value = eq < 0 ? null : opt.substring(eq + 1);
+        switch (key) {
+            case "lowerdir":
+                lowerDirs.clear();
+                for (String l : split(need(key, value), ':')) {
+                    if (l.isEmpty()) {
+                        throw new OptionsException("lowerdir=" + value + ": empty layer path");
+                    }
+                    lowerDirs.add(l);
+                }
+                break;
+            case "upperdir": upperDir = need(key, value); break;
+            case "workdir": workDir = need(key, value); break;
+            case "fsync": fsync = !"0".equals(need(key, value)); break;
+            case "volatile": volatileMount = true; fsync = false; break;
+            case "timeout":
+            case "entry_timeout":
+            case "attr_timeout":
+                try {
+                    timeout = Double.parseDouble(need(key, value));
+                } catch (NumberFormatException e) {
+                    throw new OptionsException(key + "=" + value + ": not a number of seconds");
+                }
+                if (timeout < 0) {
+                    throw new OptionsException(key + "=" + value + ": must not be negative");
+                }
+                break;
+            case "debug": debug = true; break;
+            case "trace": trace = value == null ? "-" : value; break;
+            case "ro": readOnly = true; break;
+            case "rw": readOnly = false; break;
+            case "dev": noDev = false; break;
+            case "nodev": noDev = true; break;
+            case "suid": noSuid = false; break;
+            case "nosuid": noSuid = true; break;
+            case "exec": noExec = false; break;
+            case "noexec": noExec = true; break;
+            case "allow_other": allowOther = true; break;
+            case "allow_root": allowRoot = true; break;
+            case "default_permissions": defaultPermissions = true; break;
+            case "fsname": fsname = need(key, value); break;
+            case "userxattr": userXattr = true; break;
+            case "redirect_dir": redirectDir = oneOf(key, value, "on", "follow", "nofollow", "off"); break;
+            case "xino": xino = oneOf(key, value, "on", "auto", "off"); break;
+            case "index": index = onOff(key, value); break;
+            case "metacopy": metacopy = onOff(key, value); break;
+            case "uidmapping": uidMapping = IdMapping.parse(key, need(key, value)); break;
+            case "gidmapping": gidMapping = IdMapping.parse(key, need(key, value)); break;
+            // accepted from mount(8), fstab and libfuse; nothing to do for them
+            case "auto": case "noauto": case "user": case "nouser": case "users": case "defaults":
+            case "relatime": case "noatime": case "strictatime": case "atime": case "nodiratime": case "async": case "sync":
+            case "_netdev": case "nofail": case "auto_unmount": case "subtype": case "max_read": case "big_writes":
+                break;
+            default:
+                if (key.startsWith("x-") || key.startsWith("context") || key.equals("fscontext") || key.equals("rootcontext")) {
+                    break;
+                }
+                warnings.add("unknown argument ignored: " + opt);
+        }
+    }
+
+    private static String need(String key, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new OptionsException("option " + key + " needs a value (" + key + "=...)");
+        }
+        return value;
+    }
+
+    private static String oneOf(String key, String value, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(value)) {
+                return a;
+            }
+        }
+        throw new OptionsException(key + "=" + value + ": expected one of " + String.join(", ", allowed));
+    }
+
+    private static boolean onOff(String key, String value) {
+        return oneOf(key, value, "on", "off").equals("on");
+    }
+
+    /** Splits on an unescaped separator; a backslash escapes the next character. */
+    static List<String> split(String s, char sep) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                cur.append(s.charAt(++i));
+            } else if (c == sep) {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(c);
+            }
+        }
+        out.add(cur.toString());
+        return out;
+    }
+
+    /**
+     * Rejects option combinations this version cannot honour, each with one line saying so, instead of
+     * silently mounting with other semantics.
+     */
+    public void checkSupported() {
+        if (lowerDirs.isEmpty()) {
+            throw new OptionsException("no lowerdir= given (usage: -o lowerdir=LOWER[:LOWER...],upperdir=UPPER,workdir=WORK MOUNTPOINT)");
+        }
+        if ((upperDir == null) != (workDir == null)) {
+            throw new OptionsException(upperDir == null ? "workdir= given without upperdir=" : "upperdir= given without workdir=");
+        }
+        if (!redirectDir.equals("off") && !redirectDir.equals("nofollow")) {
+            throw new OptionsException("redirect_dir=" + redirectDir + " is not supported yet (only off/nofollow)");
+        }
+        if (index) {
+            throw new OptionsException("index=on is not supported yet");
+        }
+        if (metacopy) {
+            throw new OptionsException("metacopy=on is not supported yet");
+        }
+        if (uidMapping != null || gidMapping != null) {
+            throw new OptionsException("uidmapping=/gidmapping= are not supported yet");
+        }
+    }
+
+    /** A read-only overlay: no upper layer, or {@code ro}. */
+    public boolean isReadOnly() {
+        return readOnly || upperDir == null;
+    }
+}

@@ -1,0 +1,2 @@
+/** The merged directory listing ({@link dev.fuseoverlay.readdir.DirMerge}). */
+package dev.fuseoverlay.readdir;

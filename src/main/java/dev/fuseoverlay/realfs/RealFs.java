@@ -1,0 +1,405 @@
+package dev.fuseoverlay.realfs;
+
+import static dev.fuseoverlay.realfs.Native.C;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import jnr.ffi.Pointer;
+
+/**
+ * The one place that touches a layer on disk (the kernel's {@code ovl_do_*} idea). Every mutation goes
+ * through a method here and is logged when debugging; reads are here too so that no other class calls the
+ * C library on layer paths. Paths are absolute real paths whose chars are the bytes of the name.
+ *
+ * <p>Nothing here follows a symlink: stat, xattrs, chown and utimes use the l-/no-follow variants, opens
+ * add O_NOFOLLOW. Errors come back as {@link ErrnoException}, except where a method documents a
+ * {@code null} for "not there".
+ */
+public final class RealFs {
+    private final PrintStream log;
+
+    /** @param log where mutations are logged, or null for no logging */
+    public RealFs(PrintStream log) {
+        this.log = log;
+    }
+
+    private void logged(String fmt, Object... args) {
+        if (log != null) {
+            log.println("realfs: " + String.format(fmt, args));
+        }
+    }
+
+    private static ErrnoException fail(String op, String path) {
+        return new ErrnoException(Native.errno(), op + " " + printable(path));
+    }
+
+    private static void check(int rc, String op, String path) {
+        if (rc < 0) {
+            throw fail(op, path);
+        }
+    }
+
+    /** For messages: the real bytes of a name shown as UTF-8. */
+    public static String printable(String path) {
+        return new String(path.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------------
+
+    /** lstat; null when nothing is there (ENOENT, ENOTDIR). */
+    public Stat lstat(String path) {
+        Pointer buf = Native.statBuffer();
+        if (C.fstatat(Native.AT_FDCWD, path, buf, Native.AT_SYMLINK_NOFOLLOW) < 0) {
+            int e = Native.errno();
+            if (e == Errno.ENOENT || e == Errno.ENOTDIR) {
+                return null;
+            }
+            throw new ErrnoException(e, "lstat " + printable(path));
+        }
+        return new Stat(buf);
+    }
+
+    /** lstat straight into a caller's {@code struct stat} buffer; returns 0 or the errno. */
+    public int lstatInto(String path, Pointer buf) {
+        return C.fstatat(Native.AT_FDCWD, path, buf, Native.AT_SYMLINK_NOFOLLOW) < 0 ? Native.errno() : 0;
+    }
+
+    public Stat fstat(int fd) {
+        Pointer buf = Native.statBuffer();
+        if (C.fstat(fd, buf) < 0) {
+            throw new ErrnoException(Native.errno(), "fstat");
+        }
+        return new Stat(buf);
+    }
+
+    public int fstatInto(int fd, Pointer buf) {
+        return C.fstat(fd, buf) < 0 ? Native.errno() : 0;
+    }
+
+    /** The value of an xattr, or null when the object has none of that name (or no xattr support). */
+    public byte[] getxattr(String path, String name) {
+        byte[] buf = new byte[256];
+        while (true) {
+            long n = C.lgetxattr(path, name, buf, buf.length);
+            if (n >= 0) {
+                return java.util.Arrays.copyOf(buf, (int) n);
+            }
+            int e = Native.errno();
+            if (e == Errno.ENODATA || e == Errno.EOPNOTSUPP || e == Errno.ENOENT) {
+                return null;
+            }
+            if (e != Errno.ERANGE) {
+                throw new ErrnoException(e, "getxattr " + printable(path) + " " + name);
+            }
+            long size = C.lgetxattr(path, name, (byte[]) null, 0);
+            if (size < 0) {
+                throw fail("getxattr", path);
+            }
+            buf = new byte[(int) Math.max(size, buf.length * 2L)];
+        }
+    }
+
+    /** getxattr into a caller's buffer; returns the size or {@code -errno}. */
+    public long getxattrInto(String path, String name, Pointer value, long size) {
+        long n = C.lgetxattr(path, name, size == 0 ? null : value, size);
+        return n < 0 ? -Native.errno() : n;
+    }
+
+    /** The xattr names of an object (empty when the filesystem has no xattrs). */
+    public List<String> listxattr(String path) {
+        byte[] buf = new byte[1024];
+        long n;
+        while ((n = C.llistxattr(path, buf, buf.length)) < 0) {
+            int e = Native.errno();
+            if (e == Errno.EOPNOTSUPP) {
+                return List.of();
+            }
+            if (e != Errno.ERANGE) {
+                throw new ErrnoException(e, "listxattr " + printable(path));
+            }
+            buf = new byte[buf.length * 4];
+        }
+        List<String> names = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            if (buf[i] == 0) {
+                if (i > start) {
+                    names.add(new String(buf, start, i - start, StandardCharsets.ISO_8859_1));
+                }
+                start = i + 1;
+            }
+        }
+        return names;
+    }
+
+    public String readlink(String path) {
+        byte[] buf = new byte[4096];
+        long n = C.readlink(path, buf, buf.length);
+        if (n < 0) {
+            throw fail("readlink", path);
+        }
+        return new String(buf, 0, (int) n, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The entries of a real directory without "." and "..". */
+    public List<DirEntry> readdir(String path) {
+        Pointer dir = C.opendir(path);
+        if (dir == null) {
+            throw fail("opendir", path);
+        }
+        try {
+            List<DirEntry> out = new ArrayList<>();
+            Pointer d;
+            while ((d = C.readdir(dir)) != null) {
+                // struct dirent64: d_ino 0, d_off 8, d_reclen 16, d_type 18, d_name 19
+                String name = d.getString(19, 256, StandardCharsets.ISO_8859_1);
+                if (name.equals(".") || name.equals("..")) {
+                    continue;
+                }
+                out.add(new DirEntry(name, d.getByte(18) & 0xff, d.getLong(0)));
+            }
+            return out;
+        } finally {
+            C.closedir(dir);
+        }
+    }
+
+    /** Opens an existing object (never creates, never follows a final symlink). */
+    public int open(String path, int flags) {
+        int fd = C.open(path, (flags & ~(Native.O_CREAT | Native.O_EXCL)) | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw fail("open", path);
+        }
+        if ((flags & Native.O_TRUNC) != 0 && (flags & Native.O_ACCMODE) != Native.O_RDONLY) {
+            logged("open %s O_TRUNC", printable(path));
+        }
+        return fd;
+    }
+
+    public void close(int fd) {
+        C.close(fd);
+    }
+
+    public int statvfsInto(String path, Pointer buf) {
+        return C.statvfs(path, buf) < 0 ? Native.errno() : 0;
+    }
+
+    /** Reads a real file's data into a new descriptor's file, keeping holes; for copy-up. */
+    public void copyData(int in, int out, long size) {
+        logged("copy data fd%d => fd%d %d bytes", in, out, size);
+        long off = 0;
+        while (off < size) {
+            long data = C.lseek(in, off, Native.SEEK_DATA);
+            if (data < 0) {
+                int e = Native.errno();
+                if (e == 6 /* ENXIO: only a hole is left */) {
+                    break;
+                }
+                data = off; // no SEEK_DATA here: copy everything
+            }
+            long hole = C.lseek(in, data, Native.SEEK_HOLE);
+            if (hole < 0 || hole > size) {
+                hole = size;
+            }
+            copyRange(in, out, data, hole - data);
+            off = hole;
+        }
+        if (C.ftruncate(out, size) < 0) {
+            throw new ErrnoException(Native.errno(), "ftruncate during copy-up");
+        }
+    }
+
+    private static void copyRange(int in, int out, long off, long len) {
+        if (C.lseek(in, off, Native.SEEK_SET) < 0 || C.lseek(out, off, Native.SEEK_SET) < 0) {
+            throw new ErrnoException(Native.errno(), "lseek during copy-up");
+        }
+        while (len > 0) {
+            long n = C.copy_file_range(in, null, out, null, len, 0);
+            if (n < 0) {
+                int e = Native.errno();
+                if (e == Errno.EXDEV || e == Errno.EINVAL || e == Errno.ENOSYS || e == Errno.EOPNOTSUPP) {
+                    copyRangeByHand(in, out, C.lseek(in, 0, 1), len);
+                    return;
+                }
+                throw new ErrnoException(e, "copy_file_range during copy-up");
+            }
+            if (n == 0) {
+                return; // the source shrank under us
+            }
+            len -= n;
+        }
+    }
+
+    private static void copyRangeByHand(int in, int out, long off, long len) {
+        Pointer buf = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 1 << 20);
+        while (len > 0) {
+            long n = C.pread(in, buf, Math.min(len, 1 << 20), off);
+            if (n < 0) {
+                throw new ErrnoException(Native.errno(), "read during copy-up");
+            }
+            if (n == 0) {
+                return;
+            }
+            for (long done = 0; done < n; ) {
+                long w = C.pwrite(out, buf.slice(done), n - done, off + done);
+                if (w < 0) {
+                    throw new ErrnoException(Native.errno(), "write during copy-up");
+                }
+                done += w;
+            }
+            off += n;
+            len -= n;
+        }
+    }
+
+    // ---- mutations -----------------------------------------------------------------------------------
+
+    /** Creates a new regular file (O_EXCL) and returns its descriptor. */
+    public int create(String path, int flags, int mode) {
+        logged("create %s 0%o", printable(path), mode);
+        int fd = C.open(path, flags | Native.O_CREAT | Native.O_EXCL | Native.O_NOFOLLOW | Native.O_CLOEXEC, mode);
+        if (fd < 0) {
+            throw fail("create", path);
+        }
+        return fd;
+    }
+
+    public void mkdir(String path, int mode) {
+        logged("mkdir %s 0%o", printable(path), mode);
+        check(C.mkdir(path, mode), "mkdir", path);
+    }
+
+    public void rmdir(String path) {
+        logged("rmdir %s", printable(path));
+        check(C.rmdir(path), "rmdir", path);
+    }
+
+    public void unlink(String path) {
+        logged("unlink %s", printable(path));
+        check(C.unlink(path), "unlink", path);
+    }
+
+    /** mknod; returns 0 or the errno so callers can fall back (e.g. whiteouts where mknod is refused). */
+    public int tryMknod(String path, int mode, long dev) {
+        logged("mknod %s 0%o %d:%d", printable(path), mode, Stat.major(dev), Stat.minor(dev));
+        return C.mknod(path, mode, dev) < 0 ? Native.errno() : 0;
+    }
+
+    public void mknod(String path, int mode, long dev) {
+        int e = tryMknod(path, mode, dev);
+        if (e != 0) {
+            throw new ErrnoException(e, "mknod " + printable(path));
+        }
+    }
+
+    public void symlink(String target, String path) {
+        logged("symlink %s -> %s", printable(path), printable(target));
+        check(C.symlink(target, path), "symlink", path);
+    }
+
+    public void link(String existing, String path) {
+        logged("link %s => %s", printable(existing), printable(path));
+        check(C.link(existing, path), "link", path);
+    }
+
+    public void rename(String from, String to) {
+        logged("rename %s => %s", printable(from), printable(to));
+        check(C.rename(from, to), "rename", from);
+    }
+
+    /** renameat2 with flags; returns 0 or the errno (EINVAL/ENOSYS tell the caller to fall back). */
+    public int tryRename2(String from, String to, int flags) {
+        logged("rename %s => %s flags=%d", printable(from), printable(to), flags);
+        return C.renameat2(Native.AT_FDCWD, from, Native.AT_FDCWD, to, flags) < 0 ? Native.errno() : 0;
+    }
+
+    public void chmod(String path, int mode) {
+        logged("chmod %s 0%o", printable(path), mode);
+        check(C.chmod(path, mode), "chmod", path);
+    }
+
+    public void lchown(String path, int uid, int gid) {
+        logged("chown %s %d:%d", printable(path), uid, gid);
+        check(C.lchown(path, uid, gid), "chown", path);
+    }
+
+    public void fchown(int fd, int uid, int gid) {
+        logged("fchown fd%d %d:%d", fd, uid, gid);
+        if (C.fchown(fd, uid, gid) < 0) {
+            throw new ErrnoException(Native.errno(), "fchown");
+        }
+    }
+
+    public void fchmod(int fd, int mode) {
+        logged("fchmod fd%d 0%o", fd, mode);
+        if (C.fchmod(fd, mode) < 0) {
+            throw new ErrnoException(Native.errno(), "fchmod");
+        }
+    }
+
+    /** utimensat without following symlinks; times = {atime sec, nsec, mtime sec, nsec} (UTIME_NOW/OMIT allowed). */
+    public void utimens(String path, long[] times) {
+        logged("utimens %s", printable(path));
+        check(C.utimensat(Native.AT_FDCWD, path, times, Native.AT_SYMLINK_NOFOLLOW), "utimens", path);
+    }
+
+    public void futimens(int fd, long[] times) {
+        logged("futimens fd%d", fd);
+        if (C.futimens(fd, times) < 0) {
+            throw new ErrnoException(Native.errno(), "futimens");
+        }
+    }
+
+    public void fsync(int fd) {
+        if (C.fsync(fd) < 0) {
+            throw new ErrnoException(Native.errno(), "fsync");
+        }
+    }
+
+    public void truncate(String path, long size) {
+        logged("truncate %s %d", printable(path), size);
+        check(C.truncate(path, size), "truncate", path);
+    }
+
+    public void setxattr(String path, String name, byte[] value, int flags) {
+        logged("setxattr %s %s", printable(path), name);
+        check(C.lsetxattr(path, name, value, value.length, flags), "setxattr", path);
+    }
+
+    /** setxattr; returns 0 or the errno (for probes and optional metadata). */
+    public int trySetxattr(String path, String name, byte[] value) {
+        logged("setxattr %s %s", printable(path), name);
+        return C.lsetxattr(path, name, value, value.length, 0) < 0 ? Native.errno() : 0;
+    }
+
+    public void setxattr(String path, String name, Pointer value, long size, int flags) {
+        logged("setxattr %s %s", printable(path), name);
+        check(C.lsetxattr(path, name, value, size, flags), "setxattr", path);
+    }
+
+    public void removexattr(String path, String name) {
+        logged("removexattr %s %s", printable(path), name);
+        check(C.lremovexattr(path, name), "removexattr", path);
+    }
+
+    /**
+     * Removes a tree that lies in the work directory (never follows symlinks: directories are recognised
+     * by lstat). Used to clean stale work and to drop a replaced upper directory.
+     */
+    public void removeTree(String path) {
+        Stat st = lstat(path);
+        if (st == null) {
+            return;
+        }
+        if (st.isDir()) {
+            for (DirEntry e : readdir(path)) {
+                removeTree(path + "/" + e.name());
+            }
+            rmdir(path);
+        } else {
+            unlink(path);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.fuseoverlay.whiteout;
+
+import dev.fuseoverlay.realfs.Errno;
+import dev.fuseoverlay.realfs.ErrnoException;
+import dev.fuseoverlay.realfs.RealFs;
+import dev.fuseoverlay.realfs.Stat;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The whiteout codec: reads every on-disk format, writes the kernel's.
+ *
+ * <pre>
+ * mark        kernel (root)               kernel (userxattr)        OCI/AUFS layer    fuse-overlayfs
+ * whiteout    char device 0/0             char device 0/0           .wh.NAME file     0/0 or .wh.NAME
+ * opaque dir  trusted.overlay.opaque=y    user.overlay.opaque=y     .wh..wh..opq      xattr + .wh..wh..opq
+ * </pre>
+ *
+ * Writes use the {@code trusted} namespace as real root and {@code user} otherwise (or with userxattr);
+ * {@code .wh.} files are written only where mknod of a 0/0 device is refused.
+ */
+public final class Whiteouts {
+    public static final String PREFIX = ".wh.";
+    public static final String OPAQUE_FILE = ".wh..wh..opq";
+    private static final byte[] YES = {'y'};
+
+    private final RealFs fs;
+    /** "trusted" or "user": the namespace of the overlay xattrs this mount writes. */
+    private final String ns;
+    private final String opaqueXattr;
+    private final String originXattr;
+
+    public Whiteouts(RealFs fs, String ns) {
+        this.fs = fs;
+        this.ns = ns;
+        this.opaqueXattr = ns + ".overlay.opaque";
+        this.originXattr = ns + ".overlay.fuseoverlay.ino";
+    }
+
+    public String namespace() {
+        return ns;
+    }
+
+    /** The private xattr recording the inode number an upper object inherited at copy-up. */
+    public String originXattr() {
+        return originXattr;
+    }
+
+    /** A kernel whiteout (0/0 char device) given its lstat. */
+    public static boolean isWhiteout(Stat st) {
+        return st != null && st.isWhiteoutDevice();
+    }
+
+    /** Names the merged view never shows and the user cannot create: the AUFS markers. */
+    public static boolean isReservedName(String name) {
+        return name.startsWith(PREFIX);
+    }
+
+    /** Whether a real directory {@code dir} holds an AUFS whiteout {@code .wh.NAME} for {@code name}. */
+    public boolean hasAufsWhiteout(String dir, String name) {
+        return name.length() <= 251 && fs.lstat(dir + "/" + PREFIX + name) != null;
+    }
+
+    /** Whether a real directory is opaque in any format (hides the same directory in lower layers). */
+    public boolean isOpaque(String dir) {
+        return isYes(fs.getxattr(dir, "trusted.overlay.opaque")) || isYes(fs.getxattr(dir, "user.overlay.opaque"))
+                || fs.lstat(dir + "/" + OPAQUE_FILE) != null;
+    }
+
+    private static boolean isYes(byte[] v) {
+        return v != null && v.length >= 1 && v[0] == 'y';
+    }
+
+    /**
+     * Creates a whiteout at a real path where nothing exists yet: a 0/0 character device, or an AUFS
+     * {@code .wh.} file beside it when device nodes cannot be made here.
+     */
+    public void create(String path) {
+        int e = fs.tryMknod(path, Stat.S_IFCHR, 0);
+        if (e == Errno.EPERM || e == Errno.EOPNOTSUPP) {
+            int slash = path.lastIndexOf('/');
+            fs.close(fs.create(path.substring(0, slash + 1) + PREFIX + path.substring(slash + 1), 1, 0));
+        } else if (e != 0) {
+            throw new ErrnoException(e, "whiteout " + RealFs.printable(path));
+        }
+    }
+
+    /** Marks a real upper directory opaque (xattr, or the AUFS marker file where xattrs are refused). */
+    public void setOpaque(String dir) {
+        int e = fs.trySetxattr(dir, opaqueXattr, YES);
+        if (e == Errno.EPERM || e == Errno.EOPNOTSUPP) {
+            fs.close(fs.create(dir + "/" + OPAQUE_FILE, 1, 0));
+        } else if (e != 0) {
+            throw new ErrnoException(e, "set opaque " + RealFs.printable(dir));
+        }
+    }
+
+    /** Whether an xattr name is the overlay's own and hidden from the merged view. */
+    public static boolean isPrivateXattr(String name) {
+        return name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")
+                || name.startsWith("user.fuseoverlayfs.");
+    }
+
+    /** The inode number recorded at copy-up, or -1. */
+    public long readOrigin(String path) {
+        byte[] v = fs.getxattr(path, originXattr);
+        if (v == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(new String(v, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    public void writeOrigin(String path, long ino) {
+        fs.trySetxattr(path, originXattr, Long.toString(ino).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Chooses the xattr namespace for a mount: trusted if the upper filesystem lets us write it there. */
+    public static String probeNamespace(RealFs fs, String workDir, boolean userXattr) {
+        if (userXattr) {
+            return "user";
+        }
+        String probe = "trusted.overlay.fuseoverlay.probe";
+        if (fs.trySetxattr(workDir, probe, YES) == 0) {
+            fs.removexattr(workDir, probe);
+            return "trusted";
+        }
+        return "user";
+    }
+}
