@@ -131,13 +131,16 @@ public final class MountOptions {
         return oneOf(key, value, "on", "off").equals("on");
     }
 
-    /** Splits on an unescaped separator; a backslash escapes the next character. */
+    /**
+     * Splits on an unescaped separator. {@code \SEP} is a literal separator; any other backslash stays for
+     * the next level ({@code \:} survives the comma split to be read by the lowerdir split).
+     */
     static List<String> split(String s, char sep) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '\\' && i + 1 < s.length()) {
+            if (c == '\\' && i + 1 < s.length() && s.charAt(i + 1) == sep) {
                 cur.append(s.charAt(++i));
             } else if (c == sep) {
                 out.add(cur.toString());

@@ -1,0 +1,242 @@
+package dev.fuseoverlay.ops;
+
+import static dev.fuseoverlay.Errnos.assertErrno;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fuseoverlay.TestLayers;
+import dev.fuseoverlay.realfs.Errno;
+import dev.fuseoverlay.realfs.Native;
+import dev.fuseoverlay.realfs.Stat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Create, unlink, rmdir, rename and link on the merged view, checked against the upper layer they leave.
+ * Fixture: l0 over l1.
+ * <pre>
+ *   l0: app/menu.txt  app/conf/a.conf  shared.txt
+ *   l1: app/base.txt  old/x/deep.txt   shared.txt  hard1 = hard2 (one inode)
+ * </pre>
+ */
+class NamespaceTest {
+    private final TestLayers t = new TestLayers(2)
+            .file("l0", "app/menu.txt", "coffee").file("l0", "app/conf/a.conf", "a").file("l0", "shared.txt", "top")
+            .file("l1", "app/base.txt", "base").file("l1", "old/x/deep.txt", "deep").file("l1", "shared.txt", "bottom")
+            .file("l1", "hard1", "linked");
+    private final Overlay ov;
+    private final TreeMap<String, String> lowers;
+
+    NamespaceTest() {
+        t.fs.link(t.lower(1) + "/hard1", t.lower(1) + "/hard2");
+        ov = t.overlay();
+        lowers = new TreeMap<>(t.real("l0"));
+        t.real("l1").forEach((k, v) -> lowers.put("l1/" + k, v));
+    }
+
+    private void assertLowersUnchanged() {
+        TreeMap<String, String> now = new TreeMap<>(t.real("l0"));
+        t.real("l1").forEach((k, v) -> now.put("l1/" + k, v));
+        assertEquals(lowers, now);
+    }
+
+    @Test
+    void unlinkOfALowerFileLeavesAKernelWhiteout() {
+        ov.unlink("/app/menu.txt");
+        assertNull(ov.lookup().find("/app/menu.txt"));
+        assertEquals("c:0/0", t.real("u").get("app/menu.txt"));
+        assertEquals(List.of("base.txt", "conf"), TestLayers.ls(ov, "/app"));
+        assertLowersUnchanged();
+    }
+
+    @Test
+    void unlinkOfAnUpperOnlyFileRemovesIt() {
+        TestLayers.createFile(ov, "/new.txt", "n");
+        ov.unlink("/new.txt");
+        assertFalse(t.real("u").containsKey("new.txt"));
+    }
+
+    @Test
+    void unlinkOfACopiedUpFileReplacesItByAWhiteout() {
+        TestLayers.append(ov, "/shared.txt", "!");
+        assertEquals("f:top!", t.real("u").get("shared.txt"));
+        ov.unlink("/shared.txt");
+        assertEquals("c:0/0", t.real("u").get("shared.txt"), "the bottom layer's copy must not reappear");
+        assertNull(ov.lookup().find("/shared.txt"));
+    }
+
+    @Test
+    void createOverAWhiteoutReplacesIt() {
+        ov.unlink("/shared.txt");
+        TestLayers.createFile(ov, "/shared.txt", "fresh");
+        assertEquals("f:fresh", t.real("u").get("shared.txt"));
+        assertEquals("fresh", TestLayers.read(ov, "/shared.txt"));
+    }
+
+    @Test
+    void whiteoutNamesCannotBeCreated() {
+        assertErrno(Errno.EINVAL, () -> ov.mkdir("/.wh.x", 0755, Caller.ROOT));
+        assertErrno(Errno.EINVAL, () -> TestLayers.createFile(ov, "/app/.wh.menu.txt", ""));
+        assertErrno(Errno.ENAMETOOLONG, () -> ov.mkdir("/" + "x".repeat(256), 0755, Caller.ROOT));
+        assertErrno(Errno.EEXIST, () -> ov.mkdir("/app", 0755, Caller.ROOT));
+    }
+
+    @Test
+    void rmdirRefusesANonEmptyMergedDirectory() {
+        assertErrno(Errno.ENOTEMPTY, () -> ov.rmdir("/app"));
+        ov.unlink("/app/menu.txt");
+        ov.unlink("/app/base.txt");
+        assertErrno(Errno.ENOTEMPTY, () -> ov.rmdir("/app"));
+        ov.unlink("/app/conf/a.conf");
+        ov.rmdir("/app/conf");
+        ov.rmdir("/app");
+        assertEquals("c:0/0", t.real("u").get("app"), "upper dir with its whiteouts replaced by one whiteout");
+        assertEquals(1, t.real("u").size());
+        assertErrno(Errno.ENOTDIR, () -> ov.rmdir("/shared.txt"));
+        assertLowersUnchanged();
+    }
+
+    @Test
+    void mkdirOverADeletedLowerDirectoryIsOpaque() {
+        ov.unlink("/old/x/deep.txt");
+        ov.rmdir("/old/x");
+        ov.rmdir("/old");
+        ov.mkdir("/old", 0700, Caller.ROOT);
+        assertEquals(List.of(), TestLayers.ls(ov, "/old"));
+        assertArrayEquals(new byte[] {'y'}, t.fs.getxattr(t.upper() + "/old", "trusted.overlay.opaque"));
+        assertEquals(0700, t.fs.lstat(t.upper() + "/old").perm());
+        assertNull(ov.lookup().find("/old/x"));
+    }
+
+    @Test
+    void mkdirWhereNothingWasIsNotOpaque() {
+        ov.mkdir("/fresh", 0755, new Caller(1000, 1000));
+        assertNull(t.fs.getxattr(t.upper() + "/fresh", "trusted.overlay.opaque"));
+        assertEquals(1000, t.fs.lstat(t.upper() + "/fresh").uid);
+    }
+
+    @Test
+    void renameOfALowerFileCopiesItUpAndWhitesOutTheSource() {
+        long ino = ov.lookup().lookup("/app/menu.txt").ino;
+        ov.rename("/app/menu.txt", "/app/menu.bak");
+        assertEquals("coffee", TestLayers.read(ov, "/app/menu.bak"));
+        assertNull(ov.lookup().find("/app/menu.txt"));
+        assertEquals("c:0/0", t.real("u").get("app/menu.txt"));
+        assertEquals(ino, ov.lookup().lookup("/app/menu.bak").ino, "inode number follows the file");
+        assertLowersUnchanged();
+    }
+
+    @Test
+    void renameOverALowerFileReplacesIt() {
+        ov.rename("/app/base.txt", "/shared.txt");
+        assertEquals("base", TestLayers.read(ov, "/shared.txt"));
+        assertNull(ov.lookup().find("/app/base.txt"));
+    }
+
+    @Test
+    void renameOfAMergedOrLowerDirectoryIsExdev() {
+        assertErrno(Errno.EXDEV, () -> ov.rename("/app", "/app2"));
+        assertErrno(Errno.EXDEV, () -> ov.rename("/old/x", "/x"));
+        assertTrue(t.real("u").isEmpty(), "nothing copied up for a refused rename");
+    }
+
+    @Test
+    void renameOfAnUpperOnlyDirectoryMoves() {
+        ov.mkdir("/mine", 0755, Caller.ROOT);
+        TestLayers.createFile(ov, "/mine/f", "1");
+        ov.rename("/mine", "/yours");
+        assertEquals("1", TestLayers.read(ov, "/yours/f"));
+        assertNull(ov.lookup().find("/mine"));
+        assertFalse(t.real("u").containsKey("mine"), "no whiteout for a name no lower layer has");
+    }
+
+    @Test
+    void directoryRenamedOverAnEmptiedMergedDirectoryBecomesOpaque() {
+        ov.unlink("/app/conf/a.conf");
+        ov.mkdir("/mine", 0755, Caller.ROOT);
+        TestLayers.createFile(ov, "/mine/f", "1");
+        ov.rename("/mine", "/app/conf");
+        assertEquals(List.of("f"), TestLayers.ls(ov, "/app/conf"));
+        assertArrayEquals(new byte[] {'y'}, t.fs.getxattr(t.upper() + "/app/conf", "trusted.overlay.opaque"));
+        assertErrno(Errno.ENOTEMPTY, () -> ov.rename("/app/conf", "/app"));
+    }
+
+    @Test
+    void renameTypeMismatches() {
+        ov.mkdir("/d", 0755, Caller.ROOT);
+        assertErrno(Errno.EISDIR, () -> ov.rename("/shared.txt", "/d"));
+        assertErrno(Errno.ENOTDIR, () -> ov.rename("/d", "/shared.txt"));
+    }
+
+    @Test
+    void linkCopiesUpTheSourceAndLinksInUpper() {
+        ov.link("/app/menu.txt", "/menu-link");
+        Stat a = t.fs.lstat(t.upper() + "/app/menu.txt");
+        Stat b = t.fs.lstat(t.upper() + "/menu-link");
+        assertEquals(a.ino, b.ino);
+        assertEquals(2, b.nlink);
+        assertEquals(ov.lookup().lookup("/app/menu.txt").ino, ov.lookup().lookup("/menu-link").ino);
+        assertErrno(Errno.EEXIST, () -> ov.link("/app/menu.txt", "/shared.txt"));
+        assertErrno(Errno.EPERM, () -> ov.link("/app", "/app-link"));
+    }
+
+    @Test
+    void lowerHardLinksReportTheirNlinkAndBreakOnCopyUpLikeTheKernel() {
+        assertEquals(2, ov.stat("/hard1").nlink);
+        assertEquals(ov.lookup().lookup("/hard1").ino, ov.lookup().lookup("/hard2").ino);
+        TestLayers.append(ov, "/hard1", "+");
+        assertEquals("linked+", TestLayers.read(ov, "/hard1"));
+        assertEquals("linked", TestLayers.read(ov, "/hard2"), "index=off: the link breaks, as on the kernel");
+        assertFalse(ov.lookup().lookup("/hard1").ino == ov.lookup().lookup("/hard2").ino);
+    }
+
+    @Test
+    void xattrsOfTheOverlayAreHiddenAndProtected() {
+        ov.mkdir("/o", 0755, Caller.ROOT);
+        ov.rmdir("/o");
+        t.fs.setxattr(t.lower(0) + "/shared.txt", "user.k", "v".getBytes(), 0);
+        t.fs.setxattr(t.lower(0) + "/shared.txt", "trusted.overlay.x", "v".getBytes(), 0);
+        assertEquals(List.of("user.k"), ov.listxattr("/shared.txt"));
+        assertErrno(Errno.EOPNOTSUPP, () -> ov.removexattr("/shared.txt", "trusted.overlay.x"));
+        ov.removexattr("/shared.txt", "user.k");
+        assertEquals(List.of(), ov.listxattr("/shared.txt"));
+        assertErrno(Errno.ENODATA, () -> ov.removexattr("/shared.txt", "user.k"));
+    }
+
+    @Test
+    void mergedDirectoriesReportNlinkOneAndUpperOnlyTheirOwn() {
+        Map<String, Long> nlink = new TreeMap<>();
+        for (String p : List.of("/app", "/old")) {
+            jnr.ffi.Pointer buf = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, Stat.SIZE);
+            ov.getattr(p, buf);
+            nlink.put(p, buf.getLong(Stat.OFF_NLINK));
+        }
+        assertEquals(Map.of("/app", 1L, "/old", 3L), nlink);
+    }
+
+    @Test
+    void readOnlyOverlayRefusesWrites() {
+        Overlay ro = new TestLayers(1, false).file("l0", "f", "x").overlay();
+        assertTrue(ro.readOnly());
+        assertErrno(Errno.EROFS, () -> ro.unlink("/f"));
+        assertErrno(Errno.EROFS, () -> ro.open("/f", Native.O_RDWR));
+        assertErrno(Errno.EROFS, () -> ro.mkdir("/d", 0755, Caller.ROOT));
+        assertEquals("x", TestLayers.read(ro, "/f"));
+    }
+
+    @Test
+    void unlinkedButOpenFilesKeepWorking() {
+        int fd = ov.open("/shared.txt", Native.O_RDWR);
+        ov.unlink("/shared.txt");
+        TestLayers.write(ov, fd, "TOP", 0);
+        jnr.ffi.Pointer buf = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 16);
+        assertEquals(3, ov.read(fd, buf, 16, 0));
+        ov.release(fd);
+        assertNull(ov.lookup().find("/shared.txt"));
+    }
+}

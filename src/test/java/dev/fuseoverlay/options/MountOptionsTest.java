@@ -1,0 +1,112 @@
+package dev.fuseoverlay.options;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MountOptionsTest {
+    private static MountOptions parse(String... s) {
+        return MountOptions.parse(List.of(s));
+    }
+
+    @Test
+    void lowerdirsLeftmostFirstWithEscapedColons() {
+        MountOptions o = parse("lowerdir=/a:/b\\:c:/d,upperdir=/u,workdir=/w");
+        assertEquals(List.of("/a", "/b:c", "/d"), o.lowerDirs);
+        assertEquals("/u", o.upperDir);
+        assertEquals("/w", o.workDir);
+        assertFalse(o.isReadOnly());
+    }
+
+    @Test
+    void escapedCommaAndEmptyElements() {
+        MountOptions o = parse("lowerdir=/a\\,b,,upperdir=/u,workdir=/w,,volatile");
+        assertEquals(List.of("/a,b"), o.lowerDirs);
+        assertTrue(o.volatileMount);
+        assertFalse(o.fsync);
+        assertTrue(o.warnings.isEmpty());
+    }
+
+    @Test
+    void severalDashOAndLaterWins() {
+        MountOptions o = parse("lowerdir=/a", "lowerdir=/b:/c", "ro");
+        assertEquals(List.of("/b", "/c"), o.lowerDirs);
+        assertTrue(o.isReadOnly());
+    }
+
+    @Test
+    void noUpperIsReadOnly() {
+        MountOptions o = parse("lowerdir=/a:/b");
+        assertTrue(o.isReadOnly());
+        o.checkSupported();
+    }
+
+    @Test
+    void genericMountOptionsAccepted() {
+        MountOptions o = parse("rw,dev,suid,nodev,nosuid,allow_other,default_permissions,fsname=foo,noatime,x-systemd.automount");
+        assertTrue(o.noDev);
+        assertTrue(o.noSuid);
+        assertTrue(o.allowOther);
+        assertEquals("foo", o.fsname);
+        assertTrue(o.warnings.isEmpty(), o.warnings.toString());
+    }
+
+    @Test
+    void unknownOptionsWarnLikeFuseOverlayfs() {
+        MountOptions o = parse("lowerdir=/a,frobnicate=3,lazytime2");
+        assertEquals(List.of("unknown argument ignored: frobnicate=3", "unknown argument ignored: lazytime2"), o.warnings);
+    }
+
+    @Test
+    void fsyncAndTimeout() {
+        assertFalse(parse("fsync=0").fsync);
+        assertTrue(parse("fsync=1").fsync);
+        assertEquals(2.5, parse("timeout=2.5").timeout);
+        assertEquals("timeout=x: not a number of seconds",
+                assertThrows(OptionsException.class, () -> parse("timeout=x")).getMessage());
+        assertThrows(OptionsException.class, () -> parse("timeout=-1"));
+    }
+
+    @Test
+    void valuesRequired() {
+        assertEquals("option upperdir needs a value (upperdir=...)",
+                assertThrows(OptionsException.class, () -> parse("upperdir=")).getMessage());
+        assertThrows(OptionsException.class, () -> parse("lowerdir=/a::/b"));
+    }
+
+    @Test
+    void kernelOptionsParsedWithTheirValues() {
+        MountOptions o = parse("lowerdir=/a,redirect_dir=nofollow,xino=auto,index=off,metacopy=off,userxattr");
+        assertEquals("nofollow", o.redirectDir);
+        assertEquals("auto", o.xino);
+        assertTrue(o.userXattr);
+        o.checkSupported();
+        assertThrows(OptionsException.class, () -> parse("redirect_dir=sideways"));
+        assertEquals("redirect_dir=on is not supported yet (only off/nofollow)",
+                assertThrows(OptionsException.class, () -> parse("lowerdir=/a,redirect_dir=on").checkSupported()).getMessage());
+        assertThrows(OptionsException.class, () -> parse("lowerdir=/a,index=on").checkSupported());
+    }
+
+    @Test
+    void idMappingsParsed() {
+        MountOptions o = parse("uidmapping=0:1000:1:1:100000:65536");
+        assertEquals(2, o.uidMapping.ranges().size());
+        assertEquals(new IdMapping.Range(1, 100000, 65536), o.uidMapping.ranges().get(1));
+        assertNull(o.gidMapping);
+        assertThrows(OptionsException.class, () -> parse("gidmapping=0:1"));
+        assertThrows(OptionsException.class, () -> parse("gidmapping=a:b:c"));
+    }
+
+    @Test
+    void checkSupportedNeedsLowerAndUpperWithWork() {
+        assertEquals("no lowerdir= given (usage: -o lowerdir=LOWER[:LOWER...],upperdir=UPPER,workdir=WORK MOUNTPOINT)",
+                assertThrows(OptionsException.class, () -> parse("upperdir=/u,workdir=/w").checkSupported()).getMessage());
+        assertEquals("upperdir= given without workdir=",
+                assertThrows(OptionsException.class, () -> parse("lowerdir=/a,upperdir=/u").checkSupported()).getMessage());
+    }
+}
