@@ -12,6 +12,8 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
@@ -35,6 +37,11 @@ final class FuseAdapter extends FuseStubFS {
             ThreadLocal.withInitial(() -> Memory.allocateDirect(Native.RUNTIME, Stat.SIZE, true));
 
     private final Overlay ov;
+    /**
+     * Files unlinked while open. libfuse 2 keeps them reachable by renaming them to {@code .fuse_hiddenN}
+     * names; those names exist only here, never in a layer (the rename is an unlink in the overlay).
+     */
+    private final Map<String, Overlay.Detached> hidden = new ConcurrentHashMap<>();
     private final PrintStream debug;
     private final Runnable onInit;
 
@@ -43,12 +50,36 @@ final class FuseAdapter extends FuseStubFS {
         this.debug = debug;
         this.onInit = onInit;
         // libfuse 2 flags, declared as padding by jnr-fuse: nullpath_ok (bit 0), utime_omit_ok (bit 2).
-        // nullpath_ok: calls on unlinked-but-open files (hard_remove) arrive with a null path and use fh.
+        // nullpath_ok: a call on an open file may arrive without a path; it then works on fh alone.
         // They form one unsigned int after the 38 function pointers getattr..bmap (x86_64, libfuse 2.9).
         Pointer ops = Struct.getMemory(fuseOperations);
-        long off = 38L * 8;
-        ops.putInt(off, ops.getInt(off) | 1 | 4);
+        long flags = 38L * 8;
+        ops.putInt(flags, ops.getInt(flags) | 1 | 4);
+        // The hot callbacks bypass jnr-fuse's per-call FileStat/FuseFileInfo wrappers: the stat buffer and
+        // the file handle (fh, offset 24 of struct fuse_file_info) are used as raw native memory.
+        fuseOperations.getattr.set((path, st) -> call("getattr", path, () -> {
+            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            if (d != null) {
+                ov.getattrDetached(d, st);
+            } else if (isHiddenName(path)) {
+                return -Errno.ENOENT; // libfuse probing for a free hidden name
+            } else {
+                ov.getattr(path, st);
+            }
+            return 0;
+        }));
+        fuseOperations.fgetattr.set((path, st, fi) -> call("fgetattr", path, () -> {
+            ov.fgetattr(path, (int) fi.getLong(FH), st);
+            return 0;
+        }));
+        fuseOperations.read.set((path, buf, size, off, fi) ->
+                call("read", path, () -> (int) ov.read((int) fi.getLong(FH), buf, size, off)));
+        fuseOperations.write.set((path, buf, size, off, fi) ->
+                call("write", path, () -> (int) ov.write((int) fi.getLong(FH), buf, size, off)));
     }
+
+    /** Offset of {@code fh} in libfuse 2's {@code struct fuse_file_info} on x86_64. */
+    private static final int FH = 24;
 
     @FunctionalInterface
     private interface Op {
@@ -94,22 +125,6 @@ final class FuseAdapter extends FuseStubFS {
     public Pointer init(Pointer conn) {
         onInit.run();
         return null;
-    }
-
-    @Override
-    public int getattr(String path, FileStat stat) {
-        return call("getattr", path, () -> {
-            ov.getattr(path, Struct.getMemory(stat));
-            return 0;
-        });
-    }
-
-    @Override
-    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        return call("fgetattr", path, () -> {
-            ov.fgetattr(path, fd(fi), Struct.getMemory(stat));
-            return 0;
-        });
     }
 
     @Override
@@ -160,16 +175,6 @@ final class FuseAdapter extends FuseStubFS {
             fi.fh.set(ov.create(path, (int) mode, fi.flags.get(), caller()));
             return 0;
         });
-    }
-
-    @Override
-    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        return call("read", path, () -> (int) ov.read(fd(fi), buf, size, offset));
-    }
-
-    @Override
-    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        return call("write", path, () -> (int) ov.write(fd(fi), buf, size, offset));
     }
 
     @Override
@@ -257,9 +262,21 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int unlink(String path) {
         return call("unlink", path, () -> {
-            ov.unlink(path);
+            Overlay.Detached d = hidden.remove(path);
+            if (d != null) {
+                ov.release(d.fd()); // the last user of an unlinked file is gone
+            } else {
+                ov.unlink(path);
+            }
             return 0;
         });
+    }
+
+    /** libfuse's hidden names: ".fuse_hidden" and 16 hex digits (node id and a counter). */
+    private static boolean isHiddenName(String path) {
+        int i = path.lastIndexOf('/') + 1;
+        return path.length() - i == 28 && path.startsWith(".fuse_hidden", i)
+                && path.substring(i + 12).chars().allMatch(c -> Character.digit(c, 16) >= 0);
     }
 
     @Override
@@ -273,7 +290,11 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int rename(String from, String to) {
         return call("rename", from, () -> {
-            ov.rename(from, to);
+            if (isHiddenName(to) && !isHiddenName(from)) {
+                hidden.put(to, ov.detach(from)); // libfuse hiding an open file it was asked to unlink
+            } else {
+                ov.rename(from, to);
+            }
             return 0;
         });
     }

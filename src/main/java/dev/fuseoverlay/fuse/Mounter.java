@@ -4,6 +4,7 @@ import dev.fuseoverlay.options.MountOptions;
 import dev.fuseoverlay.options.OptionsException;
 import dev.fuseoverlay.ops.Overlay;
 import dev.fuseoverlay.realfs.Native;
+import dev.fuseoverlay.realfs.Stat;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 
 /**
  * Mounts an {@link Overlay} with libfuse 2 through jnr-fuse and serves it until it is unmounted.
@@ -31,7 +34,18 @@ public final class Mounter {
                     + (e == 2 ? " (load the fuse module: modprobe fuse; in a container pass --device /dev/fuse)"
                               : " (it must be a character device 10:229 readable and writable by this user)"));
         }
-        Native.C.close(fd);
+        try {
+            Pointer buf = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE);
+            Native.C.fstat(fd, buf);
+            int mode = buf.getInt(Stat.OFF_MODE);
+            long rdev = buf.getLong(40);
+            if ((mode & Stat.S_IFMT) != Stat.S_IFCHR
+                    || Stat.major(rdev) != 10 || Stat.minor(rdev) != 229) {
+                throw new OptionsException("/dev/fuse is not the FUSE device (expected character device 10:229)");
+            }
+        } finally {
+            Native.C.close(fd);
+        }
     }
 
     /** The libfuse options for a mount: kernel caching, big writes, our inode numbers, the caller's generic options. */
@@ -40,19 +54,18 @@ public final class Mounter {
         f.add("fsname=" + (o.fsname != null ? o.fsname : "fuse-overlay"));
         f.add("subtype=fuse-overlay");
         f.add("use_ino");
-        f.add("hard_remove"); // unlink really unlinks; no .fuse_hidden files in the upper layer
         f.add("nonempty");
         f.add("big_writes");
         f.add("auto_cache");
         String t = trimNumber(o.timeout);
         f.add("entry_timeout=" + t);
-        f.add("attr_timeout=" + t);
         f.add("negative_timeout=" + t);
+        f.add("attr_timeout=" + trimNumber(o.attrTimeout));
         if (o.defaultPermissions) {
             f.add("default_permissions");
         }
-        if (o.allowOther) {
-            f.add("allow_other");
+        if (o.allowOther || root) {
+            f.add("allow_other"); // as root, like the kernel's overlay: every user of the machine sees the mount
         } else if (o.allowRoot) {
             f.add("allow_root");
         }

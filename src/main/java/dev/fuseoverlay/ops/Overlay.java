@@ -74,8 +74,12 @@ public final class Overlay {
                 }
             }
             ns = Whiteouts.probeNamespace(fs, work, userXattr);
+            fs.addRoot(work);
         } else if (!userXattr && C.geteuid() == 0) {
             ns = "trusted";
+        }
+        for (Layer l : layers.all()) {
+            fs.addRoot(l.root());
         }
         return new Overlay(layers, fs, ns, fsync);
     }
@@ -470,6 +474,44 @@ public final class Overlay {
         } finally {
             ns.unlock();
         }
+    }
+
+    /** A removed file that is still open: a descriptor of its real object and its merged inode number. */
+    public record Detached(int fd, long ino) {}
+
+    /**
+     * Unlinks a file that is still open somewhere, keeping a handle on it so that its attributes can still be
+     * answered (with nlink 0, as the kernel does). The caller closes {@code fd} when the last user is gone.
+     */
+    public Detached detach(String path) {
+        requireWritable(path);
+        ns.lock();
+        try {
+            Entry e = lookup.lookup(path);
+            if (e.isDir()) {
+                throw new ErrnoException(Errno.EISDIR, path);
+            }
+            int fd = fs.open(e.top().real(), Native.O_PATH);
+            try {
+                unlink(path);
+            } catch (RuntimeException ex) {
+                fs.close(fd);
+                throw ex;
+            }
+            return new Detached(fd, e.ino);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    /** Attributes of a detached file: its real object's, with the merged inode number and no links left. */
+    public void getattrDetached(Detached d, Pointer st) {
+        int err = fs.fstatInto(d.fd(), st);
+        if (err != 0) {
+            throw new ErrnoException(err, "fstat");
+        }
+        st.putLong(Stat.OFF_INO, d.ino());
+        st.putLong(Stat.OFF_NLINK, 0);
     }
 
     /** Removes an empty merged directory: its upper part (holding only whiteouts) goes, a whiteout hides the rest. */

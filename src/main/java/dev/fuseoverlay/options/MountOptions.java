@@ -17,8 +17,13 @@ public final class MountOptions {
     public String workDir;
     public boolean fsync = true;
     public boolean volatileMount;
-    /** Seconds the kernel may cache entries, attributes and negative lookups. */
+    /** Seconds the kernel may cache names and negative lookups. */
     public double timeout = 1.0;
+    /**
+     * Seconds the kernel may cache attributes. 0 by default: libfuse 2's path API gives each name of a
+     * hard-linked file its own kernel inode, so cached attributes of one name go stale when another changes.
+     */
+    public double attrTimeout = 0.0;
     public boolean debug;
     public boolean readOnly;
     public boolean allowOther;
@@ -67,15 +72,10 @@ public final class MountOptions {
             case "volatile": volatileMount = true; fsync = false; break;
             case "timeout":
             case "entry_timeout":
+                timeout = seconds(key, value);
+                break;
             case "attr_timeout":
-                try {
-                    timeout = Double.parseDouble(need(key, value));
-                } catch (NumberFormatException e) {
-                    throw new OptionsException(key + "=" + value + ": not a number of seconds");
-                }
-                if (timeout < 0) {
-                    throw new OptionsException(key + "=" + value + ": must not be negative");
-                }
+                attrTimeout = seconds(key, value);
                 break;
             case "debug": debug = true; break;
             case "trace": trace = value == null ? "-" : value; break;
@@ -109,6 +109,19 @@ public final class MountOptions {
                 }
                 warnings.add("unknown argument ignored: " + opt);
         }
+    }
+
+    private static double seconds(String key, String value) {
+        double d;
+        try {
+            d = Double.parseDouble(need(key, value));
+        } catch (NumberFormatException e) {
+            throw new OptionsException(key + "=" + value + ": not a number of seconds");
+        }
+        if (d < 0 || Double.isNaN(d) || Double.isInfinite(d)) {
+            throw new OptionsException(key + "=" + value + ": must be a non-negative number of seconds");
+        }
+        return d;
     }
 
     private static String need(String key, String value) {

@@ -51,6 +51,12 @@ public interface LibC {
     int lsetxattr(String path, String name, Pointer value, @size_t long size, int flags);
     int lsetxattr(String path, String name, @In byte[] value, @size_t long size, int flags);
     @ssize_t long llistxattr(String path, @Out byte[] list, @size_t long size);
+    @ssize_t long getxattr(String path, String name, Pointer value, @size_t long size);
+    @ssize_t long getxattr(String path, String name, @Out byte[] value, @size_t long size);
+    int setxattr(String path, String name, Pointer value, @size_t long size, int flags);
+    int setxattr(String path, String name, @In byte[] value, @size_t long size, int flags);
+    @ssize_t long listxattr(String path, @Out byte[] list, @size_t long size);
+    int removexattr(String path, String name);
     int lremovexattr(String path, String name);
     @ssize_t long fgetxattr(int fd, String name, @Out byte[] value, @size_t long size);
     int fsetxattr(int fd, String name, @In byte[] value, @size_t long size, int flags);
@@ -63,6 +69,16 @@ public interface LibC {
     int geteuid();
     int dup2(int oldfd, int newfd);
     int access(String path, int mode);
+    int openat(int dirfd, String path, int flags, int mode);
+    int mkdirat(int dirfd, String path, int mode);
+    int unlinkat(int dirfd, String path, int flags);
+    int mknodat(int dirfd, String path, int mode, long dev);
+    int symlinkat(String target, int dirfd, String linkpath);
+    int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags);
+    @ssize_t long readlinkat(int dirfd, String path, @Out byte[] buf, @size_t long size);
+    int fchmodat(int dirfd, String path, int mode, int flags);
+    int fchownat(int dirfd, String path, int uid, int gid, int flags);
+    Pointer fdopendir(int fd);
     String strerror(int errnum);
     String realpath(String path, Pointer resolved);
 }

@@ -25,6 +25,84 @@ public final class RealFs {
         this.log = log;
     }
 
+    /**
+     * Layer roots opened as directory descriptors: every path under one is reached with the *at calls
+     * relative to it, so a merged path may be as long as PATH_MAX whatever the layer's own path.
+     */
+    private volatile String[] roots = new String[0];
+    private volatile int[] rootFds = new int[0];
+
+    /** Makes paths under {@code root} resolve relative to a descriptor of it. */
+    public synchronized void addRoot(String root) {
+        int fd = C.open(root, Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw fail("open", root);
+        }
+        String[] r = java.util.Arrays.copyOf(roots, roots.length + 1);
+        int[] f = java.util.Arrays.copyOf(rootFds, rootFds.length + 1);
+        r[r.length - 1] = root;
+        f[f.length - 1] = fd;
+        roots = r;
+        rootFds = f;
+    }
+
+    private int rootIndex(String path) {
+        String[] r = roots;
+        for (int i = 0; i < r.length; i++) {
+            String root = r[i];
+            if (path.startsWith(root) && (path.length() == root.length() || path.charAt(root.length()) == '/')) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The directory descriptor a path is resolved against (AT_FDCWD for paths under no root). */
+    private int dirfd(String path) {
+        int i = rootIndex(path);
+        return i < 0 ? Native.AT_FDCWD : rootFds[i];
+    }
+
+    /** The path relative to {@link #dirfd} ("." for a root itself). */
+    private String rel(String path) {
+        int i = rootIndex(path);
+        if (i < 0) {
+            return path;
+        }
+        int n = roots[i].length();
+        return path.length() == n ? "." : path.substring(n + 1);
+    }
+
+    private static final int AT_REMOVEDIR = 0x200;
+
+    /** An xattr call on a path: {@code follow} says whether the path may be followed (a /proc/self/fd name). */
+    @FunctionalInterface
+    private interface XattrCall {
+        long apply(String path, boolean follow);
+    }
+
+    /**
+     * xattr calls have no *at form: the path itself when short enough (no-follow variants), else a
+     * /proc/self/fd name of an O_PATH descriptor, which leads to the object itself, symlinks included.
+     * Returns the call's result; errno is left as the call set it.
+     */
+    private long xattr(String path, XattrCall call) {
+        if (path.length() < 4000) {
+            return call.apply(path, false);
+        }
+        int fd = C.openat(dirfd(path), rel(path), Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return -1;
+        }
+        try {
+            return call.apply("/proc/self/fd/" + fd, true);
+        } finally {
+            int e = Native.errno();
+            C.close(fd);
+            Native.RUNTIME.setLastError(e);
+        }
+    }
+
     private void logged(String fmt, Object... args) {
         if (log != null) {
             log.println("realfs: " + String.format(fmt, args));
@@ -51,7 +129,7 @@ public final class RealFs {
     /** lstat; null when nothing is there (ENOENT, ENOTDIR). */
     public Stat lstat(String path) {
         Pointer buf = Native.statBuffer();
-        if (C.fstatat(Native.AT_FDCWD, path, buf, Native.AT_SYMLINK_NOFOLLOW) < 0) {
+        if (C.fstatat(dirfd(path), rel(path), buf, Native.AT_SYMLINK_NOFOLLOW) < 0) {
             int e = Native.errno();
             if (e == Errno.ENOENT || e == Errno.ENOTDIR) {
                 return null;
@@ -61,9 +139,25 @@ public final class RealFs {
         return new Stat(buf);
     }
 
+    /**
+     * Whether a marker name exists (AUFS whiteouts, opaque markers). A name that cannot exist because the
+     * path would be too long is simply not there.
+     */
+    public boolean exists(String path) {
+        Pointer buf = Native.statBuffer();
+        if (C.fstatat(dirfd(path), rel(path), buf, Native.AT_SYMLINK_NOFOLLOW) == 0) {
+            return true;
+        }
+        int e = Native.errno();
+        if (e == Errno.ENOENT || e == Errno.ENOTDIR || e == Errno.ENAMETOOLONG) {
+            return false;
+        }
+        throw new ErrnoException(e, "lstat " + printable(path));
+    }
+
     /** lstat straight into a caller's {@code struct stat} buffer; returns 0 or the errno. */
     public int lstatInto(String path, Pointer buf) {
-        return C.fstatat(Native.AT_FDCWD, path, buf, Native.AT_SYMLINK_NOFOLLOW) < 0 ? Native.errno() : 0;
+        return C.fstatat(dirfd(path), rel(path), buf, Native.AT_SYMLINK_NOFOLLOW) < 0 ? Native.errno() : 0;
     }
 
     public Stat fstat(int fd) {
@@ -82,7 +176,8 @@ public final class RealFs {
     public byte[] getxattr(String path, String name) {
         byte[] buf = new byte[256];
         while (true) {
-            long n = C.lgetxattr(path, name, buf, buf.length);
+            byte[] b = buf;
+            long n = xattr(path, (p, f) -> f ? C.getxattr(p, name, b, b.length) : C.lgetxattr(p, name, b, b.length));
             if (n >= 0) {
                 return java.util.Arrays.copyOf(buf, (int) n);
             }
@@ -93,7 +188,7 @@ public final class RealFs {
             if (e != Errno.ERANGE) {
                 throw new ErrnoException(e, "getxattr " + printable(path) + " " + name);
             }
-            long size = C.lgetxattr(path, name, (byte[]) null, 0);
+            long size = xattr(path, (p, f) -> f ? C.getxattr(p, name, (byte[]) null, 0) : C.lgetxattr(p, name, (byte[]) null, 0));
             if (size < 0) {
                 throw fail("getxattr", path);
             }
@@ -103,7 +198,8 @@ public final class RealFs {
 
     /** getxattr into a caller's buffer; returns the size or {@code -errno}. */
     public long getxattrInto(String path, String name, Pointer value, long size) {
-        long n = C.lgetxattr(path, name, size == 0 ? null : value, size);
+        Pointer v = size == 0 ? null : value;
+        long n = xattr(path, (p, f) -> f ? C.getxattr(p, name, v, size) : C.lgetxattr(p, name, v, size));
         return n < 0 ? -Native.errno() : n;
     }
 
@@ -111,7 +207,7 @@ public final class RealFs {
     public List<String> listxattr(String path) {
         byte[] buf = new byte[1024];
         long n;
-        while ((n = C.llistxattr(path, buf, buf.length)) < 0) {
+        while ((n = list(path, buf)) < 0) {
             int e = Native.errno();
             if (e == Errno.EOPNOTSUPP) {
                 return List.of();
@@ -134,9 +230,13 @@ public final class RealFs {
         return names;
     }
 
+    private long list(String path, byte[] buf) {
+        return xattr(path, (p, f) -> f ? C.listxattr(p, buf, buf.length) : C.llistxattr(p, buf, buf.length));
+    }
+
     public String readlink(String path) {
         byte[] buf = new byte[4096];
-        long n = C.readlink(path, buf, buf.length);
+        long n = C.readlinkat(dirfd(path), rel(path), buf, buf.length);
         if (n < 0) {
             throw fail("readlink", path);
         }
@@ -145,8 +245,13 @@ public final class RealFs {
 
     /** The entries of a real directory without "." and "..". */
     public List<DirEntry> readdir(String path) {
-        Pointer dir = C.opendir(path);
+        int dfd = C.openat(dirfd(path), rel(path), Native.O_RDONLY | Native.O_DIRECTORY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        if (dfd < 0) {
+            throw fail("opendir", path);
+        }
+        Pointer dir = C.fdopendir(dfd);
         if (dir == null) {
+            C.close(dfd);
             throw fail("opendir", path);
         }
         try {
@@ -168,7 +273,7 @@ public final class RealFs {
 
     /** Opens an existing object (never creates, never follows a final symlink). */
     public int open(String path, int flags) {
-        int fd = C.open(path, (flags & ~(Native.O_CREAT | Native.O_EXCL)) | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        int fd = C.openat(dirfd(path), rel(path), (flags & ~(Native.O_CREAT | Native.O_EXCL)) | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
         if (fd < 0) {
             throw fail("open", path);
         }
@@ -259,7 +364,7 @@ public final class RealFs {
     /** Creates a new regular file (O_EXCL) and returns its descriptor. */
     public int create(String path, int flags, int mode) {
         logged("create %s 0%o", printable(path), mode);
-        int fd = C.open(path, flags | Native.O_CREAT | Native.O_EXCL | Native.O_NOFOLLOW | Native.O_CLOEXEC, mode);
+        int fd = C.openat(dirfd(path), rel(path), flags | Native.O_CREAT | Native.O_EXCL | Native.O_NOFOLLOW | Native.O_CLOEXEC, mode);
         if (fd < 0) {
             throw fail("create", path);
         }
@@ -268,23 +373,23 @@ public final class RealFs {
 
     public void mkdir(String path, int mode) {
         logged("mkdir %s 0%o", printable(path), mode);
-        check(C.mkdir(path, mode), "mkdir", path);
+        check(C.mkdirat(dirfd(path), rel(path), mode), "mkdir", path);
     }
 
     public void rmdir(String path) {
         logged("rmdir %s", printable(path));
-        check(C.rmdir(path), "rmdir", path);
+        check(C.unlinkat(dirfd(path), rel(path), AT_REMOVEDIR), "rmdir", path);
     }
 
     public void unlink(String path) {
         logged("unlink %s", printable(path));
-        check(C.unlink(path), "unlink", path);
+        check(C.unlinkat(dirfd(path), rel(path), 0), "unlink", path);
     }
 
     /** mknod; returns 0 or the errno so callers can fall back (e.g. whiteouts where mknod is refused). */
     public int tryMknod(String path, int mode, long dev) {
         logged("mknod %s 0%o %d:%d", printable(path), mode, Stat.major(dev), Stat.minor(dev));
-        return C.mknod(path, mode, dev) < 0 ? Native.errno() : 0;
+        return C.mknodat(dirfd(path), rel(path), mode, dev) < 0 ? Native.errno() : 0;
     }
 
     public void mknod(String path, int mode, long dev) {
@@ -296,33 +401,33 @@ public final class RealFs {
 
     public void symlink(String target, String path) {
         logged("symlink %s -> %s", printable(path), printable(target));
-        check(C.symlink(target, path), "symlink", path);
+        check(C.symlinkat(target, dirfd(path), rel(path)), "symlink", path);
     }
 
     public void link(String existing, String path) {
         logged("link %s => %s", printable(existing), printable(path));
-        check(C.link(existing, path), "link", path);
+        check(C.linkat(dirfd(existing), rel(existing), dirfd(path), rel(path), 0), "link", path);
     }
 
     public void rename(String from, String to) {
         logged("rename %s => %s", printable(from), printable(to));
-        check(C.rename(from, to), "rename", from);
+        check(C.renameat2(dirfd(from), rel(from), dirfd(to), rel(to), 0), "rename", from);
     }
 
     /** renameat2 with flags; returns 0 or the errno (EINVAL/ENOSYS tell the caller to fall back). */
     public int tryRename2(String from, String to, int flags) {
         logged("rename %s => %s flags=%d", printable(from), printable(to), flags);
-        return C.renameat2(Native.AT_FDCWD, from, Native.AT_FDCWD, to, flags) < 0 ? Native.errno() : 0;
+        return C.renameat2(dirfd(from), rel(from), dirfd(to), rel(to), flags) < 0 ? Native.errno() : 0;
     }
 
     public void chmod(String path, int mode) {
         logged("chmod %s 0%o", printable(path), mode);
-        check(C.chmod(path, mode), "chmod", path);
+        check(C.fchmodat(dirfd(path), rel(path), mode, 0), "chmod", path);
     }
 
     public void lchown(String path, int uid, int gid) {
         logged("chown %s %d:%d", printable(path), uid, gid);
-        check(C.lchown(path, uid, gid), "chown", path);
+        check(C.fchownat(dirfd(path), rel(path), uid, gid, Native.AT_SYMLINK_NOFOLLOW), "chown", path);
     }
 
     public void fchown(int fd, int uid, int gid) {
@@ -342,7 +447,7 @@ public final class RealFs {
     /** utimensat without following symlinks; times = {atime sec, nsec, mtime sec, nsec} (UTIME_NOW/OMIT allowed). */
     public void utimens(String path, long[] times) {
         logged("utimens %s", printable(path));
-        check(C.utimensat(Native.AT_FDCWD, path, times, Native.AT_SYMLINK_NOFOLLOW), "utimens", path);
+        check(C.utimensat(dirfd(path), rel(path), times, Native.AT_SYMLINK_NOFOLLOW), "utimens", path);
     }
 
     public void futimens(int fd, long[] times) {
@@ -360,28 +465,41 @@ public final class RealFs {
 
     public void truncate(String path, long size) {
         logged("truncate %s %d", printable(path), size);
-        check(C.truncate(path, size), "truncate", path);
+        int fd = C.openat(dirfd(path), rel(path), Native.O_WRONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw fail("truncate", path);
+        }
+        try {
+            if (C.ftruncate(fd, size) < 0) {
+                throw fail("truncate", path);
+            }
+        } finally {
+            C.close(fd);
+        }
     }
 
     public void setxattr(String path, String name, byte[] value, int flags) {
         logged("setxattr %s %s", printable(path), name);
-        check(C.lsetxattr(path, name, value, value.length, flags), "setxattr", path);
+        check((int) xattr(path, (p, f) -> f ? C.setxattr(p, name, value, value.length, flags)
+                : C.lsetxattr(p, name, value, value.length, flags)), "setxattr", path);
     }
 
     /** setxattr; returns 0 or the errno (for probes and optional metadata). */
     public int trySetxattr(String path, String name, byte[] value) {
         logged("setxattr %s %s", printable(path), name);
-        return C.lsetxattr(path, name, value, value.length, 0) < 0 ? Native.errno() : 0;
+        return xattr(path, (p, f) -> f ? C.setxattr(p, name, value, value.length, 0)
+                : C.lsetxattr(p, name, value, value.length, 0)) < 0 ? Native.errno() : 0;
     }
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
         logged("setxattr %s %s", printable(path), name);
-        check(C.lsetxattr(path, name, value, size, flags), "setxattr", path);
+        check((int) xattr(path, (p, f) -> f ? C.setxattr(p, name, value, size, flags)
+                : C.lsetxattr(p, name, value, size, flags)), "setxattr", path);
     }
 
     public void removexattr(String path, String name) {
         logged("removexattr %s %s", printable(path), name);
-        check(C.lremovexattr(path, name), "removexattr", path);
+        check((int) xattr(path, (p, f) -> f ? C.removexattr(p, name) : C.lremovexattr(p, name)), "removexattr", path);
     }
 
     /**

@@ -57,13 +57,13 @@ public final class Whiteouts {
 
     /** Whether a real directory {@code dir} holds an AUFS whiteout {@code .wh.NAME} for {@code name}. */
     public boolean hasAufsWhiteout(String dir, String name) {
-        return name.length() <= 251 && fs.lstat(dir + "/" + PREFIX + name) != null;
+        return name.length() <= 251 && fs.exists(dir + "/" + PREFIX + name);
     }
 
     /** Whether a real directory is opaque in any format (hides the same directory in lower layers). */
     public boolean isOpaque(String dir) {
         return isYes(fs.getxattr(dir, "trusted.overlay.opaque")) || isYes(fs.getxattr(dir, "user.overlay.opaque"))
-                || fs.lstat(dir + "/" + OPAQUE_FILE) != null;
+                || fs.exists(dir + "/" + OPAQUE_FILE);
     }
 
     private static boolean isYes(byte[] v) {

@@ -70,6 +70,8 @@ class MountOptionsTest {
         assertEquals("timeout=x: not a number of seconds",
                 assertThrows(OptionsException.class, () -> parse("timeout=x")).getMessage());
         assertThrows(OptionsException.class, () -> parse("timeout=-1"));
+        assertEquals(0.0, parse("timeout=5").attrTimeout, "attributes are not cached unless asked");
+        assertEquals(3.0, parse("attr_timeout=3").attrTimeout);
     }
 
     @Test
