@@ -27,7 +27,7 @@ import picocli.CommandLine.Unmatched;
  * ({@code fuse-overlay -o lowerdir=...,upperdir=...,workdir=... MOUNTPOINT}, or as a mount helper
  * {@code fuse-overlay SOURCE MOUNTPOINT -o ...}), and the home of the study subcommands.
  */
-@Command(name = "fuse-overlay", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "fuse-overlay", sortOptions = false, usageHelpAutoWidth = true, subcommands = {Tour.class},
         versionProvider = Main.Version.class,
         header = "Mount a union of directories with Linux overlayfs semantics (userspace, FUSE).",
         synopsisHeading = "%nUsage: ",

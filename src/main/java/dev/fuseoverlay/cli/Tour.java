@@ -1,0 +1,35 @@
+package dev.fuseoverlay.cli;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code fuse-overlay tour}: the classic overlay experiments, run for real on temporary layers through real
+ * mounts, in a private mount namespace so nothing can leak. The steps live in tour.sh beside this class.
+ */
+@Command(name = "tour", description = "A narrated walk through real overlay experiments on temporary layers.")
+final class Tour implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+        String self = System.getenv("FUSE_OVERLAY_SELF");
+        if (self == null) {
+            System.err.println("fuse-overlay: tour must be started through the fuse-overlay launcher");
+            return 2;
+        }
+        Path script = Files.createTempFile("fuse-overlay-tour", ".sh");
+        try {
+            try (InputStream in = Tour.class.getResourceAsStream("tour.sh")) {
+                Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            ProcessBuilder pb = new ProcessBuilder("unshare", "-m", "--propagation", "private", "bash", script.toString())
+                    .inheritIO();
+            pb.environment().put("SELF", self);
+            return pb.start().waitFor();
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+}
