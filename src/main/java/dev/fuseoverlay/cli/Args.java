@@ -20,6 +20,11 @@ final class Args {
         }
     }
 
+    /** The reverse of {@link #bytes}: a name-as-bytes string back to a Java path string. */
+    static String text(String bytes) {
+        return new String(bytes.getBytes(StandardCharsets.ISO_8859_1), JNU);
+    }
+
     static String bytes(String arg) {
         return new String(arg.getBytes(JNU), StandardCharsets.ISO_8859_1);
     }

@@ -5,6 +5,7 @@ import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.options.MountOptions;
 import dev.fuseoverlay.options.OptionsException;
 import dev.fuseoverlay.ops.Overlay;
+import dev.fuseoverlay.ops.Trace;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.Native;
 import dev.fuseoverlay.realfs.RealFs;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Unmatched;
  * ({@code fuse-overlay -o lowerdir=...,upperdir=...,workdir=... MOUNTPOINT}, or as a mount helper
  * {@code fuse-overlay SOURCE MOUNTPOINT -o ...}), and the home of the study subcommands.
  */
-@Command(name = "fuse-overlay", sortOptions = false, usageHelpAutoWidth = true, subcommands = {Tour.class},
+@Command(name = "fuse-overlay", sortOptions = false, usageHelpAutoWidth = true, subcommands = {Tour.class, ExplainCommand.class, DiffCommand.class, LayersCommand.class},
         versionProvider = Main.Version.class,
         header = "Mount a union of directories with Linux overlayfs semantics (userspace, FUSE).",
         synopsisHeading = "%nUsage: ",
@@ -41,6 +42,7 @@ import picocli.CommandLine.Unmatched;
             "  upperdir=DIR          the writable layer (omit for a read-only mount)",
             "  workdir=DIR           scratch directory on the same filesystem as upperdir",
             "  fsync=0 | volatile    do not sync: faster, not crash safe",
+            "  trace=FILE            log each operation and the overlay's decision (for learning)",
             "  timeout=SECONDS       kernel cache time for entries and attributes (default 1)",
             "  userxattr             write user.overlay.* xattrs instead of trusted.overlay.*",
             "  redirect_dir=off|nofollow, index=off, metacopy=off, xino=off|auto|on  (kernel options)",
@@ -63,6 +65,10 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = {"-V", "--version"}, versionHelp = true, description = "print the version and exit")
     boolean version;
+
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "write one line per operation and its decision to FILE (- for stderr); same as -o trace=FILE")
+    String traceFile;
 
     /** Internal: the background server started by a non-foreground mount; reports readiness on stdout. */
     @Option(names = "--serve", hidden = true)
@@ -124,6 +130,14 @@ public final class Main implements Callable<Integer> {
             return daemonize();
         }
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
+        String trace = traceFile != null ? traceFile : o.trace == null ? null : Args.text(o.trace);
+        if (trace != null) {
+            try {
+                ov.setTrace(Trace.open(trace));
+            } catch (java.io.IOException e) {
+                throw new OptionsException("cannot write the trace to " + trace + ": " + e.getMessage());
+            }
+        }
         return Mounter.serve(ov, o, mnt, debug ? System.err : null, serve ? Main::detach : () -> { });
     }
 

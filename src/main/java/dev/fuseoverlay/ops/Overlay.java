@@ -41,6 +41,8 @@ public final class Overlay {
     private final boolean fsync;
     private final boolean root = C.geteuid() == 0;
     private final ReentrantLock ns = new ReentrantLock();
+    /** The learner's trace, or null (tracing off: every trace point is one null check). */
+    private volatile Trace trace;
 
     private Overlay(LayerStack layers, RealFs fs, String xattrNs, boolean fsync) {
         this.layers = layers;
@@ -82,6 +84,22 @@ public final class Overlay {
             fs.addRoot(l.root());
         }
         return new Overlay(layers, fs, ns, fsync);
+    }
+
+    /** Starts (or with null stops) tracing operations and their decisions. */
+    public void setTrace(Trace trace) {
+        this.trace = trace;
+    }
+
+    /**
+     * An overlay for looking only (study tools): no mount, nothing prepared or cleaned in work, no
+     * change to the process. Its write operations must not be used.
+     */
+    public static Overlay inspect(LayerStack layers, RealFs fs) {
+        for (Layer l : layers.all()) {
+            fs.addRoot(l.root());
+        }
+        return new Overlay(layers, fs, C.geteuid() == 0 ? "trusted" : "user", false);
     }
 
     public Lookup lookup() {
@@ -142,7 +160,7 @@ public final class Overlay {
     }
 
     public void chmod(String path, int mode) {
-        Entry e = writable(path);
+        Entry e = writable("chmod", path);
         if (e.type == Stat.S_IFLNK) {
             throw new ErrnoException(Errno.EOPNOTSUPP, path);
         }
@@ -150,16 +168,16 @@ public final class Overlay {
     }
 
     public void chown(String path, int uid, int gid) {
-        fs.lchown(writable(path).upperPath(), uid, gid);
+        fs.lchown(writable("chown", path).upperPath(), uid, gid);
     }
 
     /** times: {atime sec, nsec, mtime sec, nsec}, UTIME_NOW/UTIME_OMIT allowed in nsec. */
     public void utimens(String path, long[] times) {
-        fs.utimens(writable(path).upperPath(), times);
+        fs.utimens(writable("utimens", path).upperPath(), times);
     }
 
     public void truncate(String path, long size) {
-        Entry e = writable(path);
+        Entry e = writable("truncate", path);
         if (e.isDir()) {
             throw new ErrnoException(Errno.EISDIR, path);
         }
@@ -186,9 +204,29 @@ public final class Overlay {
     }
 
     /** The object copied up (with parents) and ready to change; EROFS on a read-only overlay. */
-    private Entry writable(String path) {
+    private Entry writable(String op, String path) {
         requireWritable(path);
-        return copyUp.ensureUpper(path);
+        Trace t = trace;
+        if (t == null) {
+            return copyUp.ensureUpper(path);
+        }
+        Entry before = lookup.lookup(path);
+        Entry after = copyUp.ensureUpper(path);
+        t.line(op + " " + path + ": " + (before.hasUpper() ? "already in upper"
+                : "copy-up " + describe(before) + " from " + before.top().layer().label() + " into upper"));
+        return after;
+    }
+
+    /** "612 bytes", "directory", "symlink" ... for trace lines. */
+    private String describe(Entry e) {
+        switch (e.type) {
+            case Stat.S_IFREG:
+                Stat st = fs.lstat(e.top().real());
+                return (st == null ? 0 : st.size) + " bytes";
+            case Stat.S_IFDIR: return "directory";
+            case Stat.S_IFLNK: return "symlink";
+            default: return "special file";
+        }
     }
 
     private void requireWritable(String path) {
@@ -224,7 +262,7 @@ public final class Overlay {
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
         checkXattrName(name);
-        fs.setxattr(writable(path).upperPath(), name, value, size, flags);
+        fs.setxattr(writable("setxattr " + name, path).upperPath(), name, value, size, flags);
     }
 
     public void removexattr(String path, String name) {
@@ -233,7 +271,7 @@ public final class Overlay {
         if (fs.getxattr(e.top().real(), name) == null) {
             throw new ErrnoException(Errno.ENODATA, path);
         }
-        fs.removexattr(writable(path).upperPath(), name);
+        fs.removexattr(writable("removexattr " + name, path).upperPath(), name);
     }
 
     private static void checkXattrName(String name) {
@@ -247,7 +285,11 @@ public final class Overlay {
     /** Opens a merged file; opening for write (or with O_TRUNC) copies it up first. Returns the real fd. */
     public int open(String path, int flags) {
         boolean write = (flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0;
-        Entry e = write ? writable(path) : lookup.lookup(path);
+        Entry e = write ? writable("open for write", path) : lookup.lookup(path);
+        Trace t = trace;
+        if (t != null && !write) {
+            t.line("open " + path + " for read: served by " + e.top().layer().label());
+        }
         if (write && e.isDir()) {
             throw new ErrnoException(Errno.EISDIR, path);
         }
@@ -305,24 +347,24 @@ public final class Overlay {
     /** Creates and opens a regular file; returns the real fd. */
     public int create(String path, int mode, int flags, Caller who) {
         int[] fd = {-1};
-        createObject(path, Stat.S_IFREG, who, real -> fd[0] = fs.create(real, flags & ~Native.O_NOCTTY, mode & 07777));
+        createObject("create", path, Stat.S_IFREG, who, real -> fd[0] = fs.create(real, flags & ~Native.O_NOCTTY, mode & 07777));
         return fd[0];
     }
 
     public void mkdir(String path, int mode, Caller who) {
-        createObject(path, Stat.S_IFDIR, who, real -> fs.mkdir(real, mode & 07777));
+        createObject("mkdir", path, Stat.S_IFDIR, who, real -> fs.mkdir(real, mode & 07777));
     }
 
     public void mknod(String path, int mode, long rdev, Caller who) {
         if ((mode & Stat.S_IFMT) == Stat.S_IFREG || (mode & Stat.S_IFMT) == 0) {
-            createObject(path, Stat.S_IFREG, who, real -> fs.close(fs.create(real, Native.O_WRONLY, mode & 07777)));
+            createObject("mknod", path, Stat.S_IFREG, who, real -> fs.close(fs.create(real, Native.O_WRONLY, mode & 07777)));
         } else {
-            createObject(path, mode & Stat.S_IFMT, who, real -> fs.mknod(real, mode, rdev));
+            createObject("mknod", path, mode & Stat.S_IFMT, who, real -> fs.mknod(real, mode, rdev));
         }
     }
 
     public void symlink(String target, String path, Caller who) {
-        createObject(path, Stat.S_IFLNK, who, real -> fs.symlink(target, real));
+        createObject("symlink", path, Stat.S_IFLNK, who, real -> fs.symlink(target, real));
     }
 
     /** A new name for an existing non-directory: the source is copied up and linked in upper. */
@@ -334,8 +376,8 @@ public final class Overlay {
             if (src.isDir()) {
                 throw new ErrnoException(Errno.EPERM, from);
             }
-            String srcReal = copyUp.ensureUpper(from).upperPath();
-            createObject(to, src.type, null, real -> fs.link(srcReal, real));
+            String srcReal = writable("link source", from).upperPath();
+            createObject("link", to, src.type, null, real -> fs.link(srcReal, real));
         } finally {
             ns.unlock();
         }
@@ -352,7 +394,7 @@ public final class Overlay {
      *
      * @param who owner of the new object, or null to keep what the builder made (link)
      */
-    private void createObject(String path, int type, Caller who, Builder builder) {
+    private void createObject(String op, String path, int type, Caller who, Builder builder) {
         requireWritable(path);
         String name = checkNewName(path);
         ns.lock();
@@ -394,6 +436,12 @@ public final class Overlay {
                 fs.unlink(parent.upperPath() + "/" + Whiteouts.PREFIX + name);
             }
             lookup.invalidate(path);
+            Trace t = trace;
+            if (t != null) {
+                t.line(op + " " + path + ": created in upper"
+                        + (overWhiteout || aufs ? ", replacing the whiteout that hid a lower copy" : "")
+                        + (opaque ? "; opaque, so the lower directory's entries stay hidden" : ""));
+            }
         } finally {
             ns.unlock();
         }
@@ -432,6 +480,11 @@ public final class Overlay {
 
     /** Whether a layer below upper has a visible object at parent/name (the kernel's ovl_lower_positive). */
     private boolean lowerPositive(Entry parent, String name) {
+        return lowerHolder(parent, name) != null;
+    }
+
+    /** The topmost lower layer with a visible object at parent/name, or null. */
+    private Layer lowerHolder(Entry parent, String name) {
         for (LayerPath dir : parent.stack) {
             if (dir.layer().upper()) {
                 continue;
@@ -439,13 +492,13 @@ public final class Overlay {
             Stat st = fs.lstat(dir.real() + "/" + name);
             if (st == null) {
                 if (wh.hasAufsWhiteout(dir.real(), name)) {
-                    return false;
+                    return null;
                 }
                 continue;
             }
-            return !st.isWhiteoutDevice();
+            return st.isWhiteoutDevice() ? null : dir.layer();
         }
-        return false;
+        return null;
     }
 
     private static String checkNewName(String path) {
@@ -469,8 +522,12 @@ public final class Overlay {
                 throw new ErrnoException(Errno.EISDIR, path);
             }
             Entry parent = lookup.lookup(Entry.parentOf(path));
-            removeAndWhiteout(e, parent);
+            String what = removeAndWhiteout(e, parent);
             lookup.invalidate(path);
+            Trace t = trace;
+            if (t != null) {
+                t.line("unlink " + path + ": " + what);
+            }
         } finally {
             ns.unlock();
         }
@@ -526,43 +583,58 @@ public final class Overlay {
             if (!e.isDir()) {
                 throw new ErrnoException(Errno.ENOTDIR, path);
             }
-            if (!merge.isEmpty(e)) {
+            List<DirItem> left = merge.list(e);
+            Trace t = trace;
+            if (!left.isEmpty()) {
+                if (t != null) {
+                    DirItem first = left.get(0);
+                    t.line("rmdir " + path + ": ENOTEMPTY, the merged directory still shows " + first.name()
+                            + " (from " + first.layer().label() + ")" + (left.size() > 1 ? " and " + (left.size() - 1) + " more" : ""));
+                }
                 throw new ErrnoException(Errno.ENOTEMPTY, path);
             }
-            removeAndWhiteout(e, lookup.lookup(Entry.parentOf(path)));
+            String what = removeAndWhiteout(e, lookup.lookup(Entry.parentOf(path)));
             lookup.invalidate(path);
+            if (t != null) {
+                t.line("rmdir " + path + ": " + what);
+            }
         } finally {
             ns.unlock();
         }
     }
 
-    /** The kernel's ovl_remove_and_whiteout / ovl_remove_upper. */
-    private void removeAndWhiteout(Entry e, Entry parent) {
-        boolean whiteout = lowerPositive(parent, e.name());
+    /**
+     * The kernel's ovl_remove_and_whiteout / ovl_remove_upper.
+     *
+     * @return what was done, for the trace
+     */
+    private String removeAndWhiteout(Entry e, Entry parent) {
+        Layer holder = lowerHolder(parent, e.name());
         String dst = upper.real(e.path);
         if (!e.hasUpper()) {
             copyUp.ensureUpper(parent.path);
             wh.create(dst);
-            return;
+            return "found in " + e.top().layer().label() + ", whiteout created in upper (nothing copied)";
         }
-        if (!whiteout) {
+        if (holder == null) {
             if (e.isDir()) {
                 dropDir(dst); // may still hold whiteouts of a lower directory that is gone
             } else {
                 fs.unlink(dst);
             }
-            return;
+            return "only in upper, removed";
         }
+        String replaced = "upper copy replaced by a whiteout (" + holder.label() + " still has it)";
         // replace the upper object by a whiteout in one step: build the whiteout in work, swap, drop the old
         String tmp = copyUp.tempName();
         if (fs.tryMknod(tmp, Stat.S_IFCHR, 0) == 0) {
             if (!e.isDir()) {
                 fs.rename(tmp, dst);
-                return;
+                return replaced;
             }
             if (fs.tryRename2(tmp, dst, Native.RENAME_EXCHANGE) == 0) {
                 fs.removeTree(tmp);
-                return;
+                return replaced;
             }
             fs.unlink(tmp);
         }
@@ -573,6 +645,7 @@ public final class Overlay {
             fs.unlink(dst);
         }
         wh.create(dst);
+        return replaced;
     }
 
     /** Removes an upper directory with whatever whiteouts it holds, moving it to work first. */
@@ -615,11 +688,19 @@ public final class Overlay {
                     return; // two names of one file: POSIX says do nothing
                 }
             }
+            Trace t = trace;
             if (src.isDir() && src.hasLower()) {
+                if (t != null) {
+                    t.line("rename " + from + " -> " + to + ": EXDEV, the directory has parts in "
+                            + src.stack[src.stack.length - 1].layer().label()
+                            + " (redirect_dir=off); tools such as mv then copy it");
+                }
                 throw new ErrnoException(Errno.EXDEV, from);
             }
             Entry srcParent = lookup.lookup(Entry.parentOf(from));
-            boolean srcWhiteout = lowerPositive(srcParent, src.name());
+            Layer srcHolder = lowerHolder(srcParent, src.name());
+            boolean srcWhiteout = srcHolder != null;
+            String how = t == null || src.hasUpper() ? "in upper" : "copy-up " + describe(src) + " from " + src.top().layer().label();
             String srcReal = copyUp.ensureUpper(from).upperPath();
             dstParent = copyUp.ensureUpper(dstParent.path);
             String dstReal = upper.real(to);
@@ -661,6 +742,11 @@ public final class Overlay {
             } else {
                 lookup.invalidate(from);
                 lookup.invalidate(to);
+            }
+            if (t != null) {
+                t.line("rename " + from + " -> " + to + ": " + how + ", moved in upper"
+                        + (dst != null ? ", replacing " + to + " (from " + dst.top().layer().label() + ")" : "")
+                        + (srcWhiteout ? ", whiteout left at " + from + " (" + srcHolder.label() + " still has it)" : ""));
             }
         } finally {
             ns.unlock();

@@ -54,7 +54,7 @@ public final class DirMerge {
                     hidden.add(name);
                     continue;
                 }
-                out.add(new DirItem(name, type, inode(dir, lp, e, type)));
+                out.add(new DirItem(name, type, inode(dir, lp, e, type), lp.layer()));
             }
             hidden.addAll(whiteouts);
         }
@@ -77,7 +77,7 @@ public final class DirMerge {
             if (type == Stat.S_IFCHR && isWhiteout(lp, e.name())) {
                 continue; // a whiteout in the only layer hides nothing but itself
             }
-            out.add(new DirItem(e.name(), type, lookup.mapIno(lp.layer(), e.ino())));
+            out.add(new DirItem(e.name(), type, lookup.mapIno(lp.layer(), e.ino()), lp.layer()));
         }
         if (whiteouts != null) {
             // AUFS whiteouts are written beside nothing in the layer that holds them, but be safe
