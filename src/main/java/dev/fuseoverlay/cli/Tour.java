@@ -12,6 +12,12 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tour", description = "A narrated walk through real overlay experiments on temporary layers.")
 final class Tour implements Callable<Integer> {
+    @picocli.CommandLine.Option(names = "--step", description = "pause for Enter between steps")
+    boolean step;
+
+    @picocli.CommandLine.Option(names = "--keep", paramLabel = "DIR", description = "leave the layers in DIR for inspection")
+    String keep;
+
     @Override
     public Integer call() throws Exception {
         String self = System.getenv("FUSE_OVERLAY_SELF");
@@ -27,6 +33,12 @@ final class Tour implements Callable<Integer> {
             ProcessBuilder pb = new ProcessBuilder("unshare", "-m", "--propagation", "private", "bash", script.toString())
                     .inheritIO();
             pb.environment().put("SELF", self);
+            if (step) {
+                pb.environment().put("STEP", "1");
+            }
+            if (keep != null) {
+                pb.environment().put("KEEP", new java.io.File(keep).getAbsolutePath());
+            }
             return pb.start().waitFor();
         } finally {
             Files.deleteIfExists(script);

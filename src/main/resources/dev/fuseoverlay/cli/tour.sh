@@ -6,6 +6,9 @@ T=$(mktemp -d /tmp/fuse-overlay-tour.XXXXXX)
 MOUNTS=()
 cleanup() {
   for m in "${MOUNTS[@]}"; do fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+  if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP" && cp -a "$T"/. "$KEEP"/ && printf '\nThe layers are kept in %s (base, app, upper, shop/*/upper, trace.log).\n' "$KEEP"
+  fi
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -14,7 +17,17 @@ cd "$T" || exit 1
 b=$'\e[1m'; d=$'\e[2m'; n=$'\e[0m'
 [ -t 1 ] || { b=; d=; n=; }
 step=0
-say()  { step=$((step+1)); printf '\n%s%d. %s%s\n' "$b" "$step" "$1" "$n"; shift; for l in "$@"; do printf '   %s\n' "$l"; done; }
+say()  {
+  if [ -n "${STEP:-}" ] && [ "$step" -gt 0 ]; then printf '%s[Enter for the next step]%s' "$d" "$n"; read -r _ < /dev/tty || true; fi
+  step=$((step+1)); printf '\n%s%d. %s%s\n' "$b" "$step" "$1" "$n"; shift; for l in "$@"; do printf '   %s\n' "$l"; done; }
+# what the filesystem decided since the last call, from its trace (-o trace)
+seen=0
+decided() {
+  [ -f "$T/trace.log" ] || return 0
+  local total; total=$(wc -l < "$T/trace.log")
+  [ "$total" -gt "$seen" ] && tail -n +"$((seen+1))" "$T/trace.log" | grep -v ' for read: ' | sed "s/^/   ${b}fuse-overlay:${n} /"
+  seen=$total
+}
 run()  { printf '%s$ %s%s\n' "$d" "$*" "$n"; ( cd "$T" && eval "$@" ) 2>&1 | sed 's/^/  /'; }
 # every entry of a layer, with what it is: file, dir, symlink, whiteout (0/0 char device), opaque dir
 layer() {
@@ -42,7 +55,8 @@ echo "<h1>hello</h1>" > app/var/www/index.html
 say "Two read-only layers: a base system and an application on top." \
     "lowerdir=app:base puts app above base (leftmost wins); upper receives every change."
 layer base base; layer app app
-run "$SELF" -o lowerdir=app:base,upperdir=upper,workdir=work merged; MOUNTS+=("$T/merged")
+run "$SELF" -o lowerdir=app:base,upperdir=upper,workdir=work,trace=trace.log merged; MOUNTS+=("$T/merged")
+printf '   (trace=trace.log: the mount writes one line per operation with its decision; shown below as "fuse-overlay:")\n'
 
 say "Reads fall through: a file only the base has is read from the base."
 run cat merged/etc/os-release
@@ -54,16 +68,19 @@ run cat base/etc/menu.txt
 say "Copy-up on the first write: the file is copied to upper, then changed there." \
     "The lower layer is never touched."
 run 'echo "worker_connections 64;" >> merged/etc/nginx/nginx.conf'
+decided
 run cat merged/etc/nginx/nginx.conf
 run cat app/etc/nginx/nginx.conf
 layer upper upper
 
 say "A new file lands in upper."
 run 'echo "user data" > merged/etc/new.conf'
+decided
 layer upper upper
 
 say "Deleting a lower file leaves a whiteout in upper: a 0/0 character device hides it."
 run rm merged/etc/os-release
+decided
 run ls merged/etc
 run ls -l upper/etc/os-release
 run cat base/etc/os-release
@@ -71,6 +88,7 @@ run cat base/etc/os-release
 say "A directory deleted and created again is opaque: nothing below shows through."
 run rm -rf merged/usr/share/doc
 run mkdir merged/usr/share/doc
+decided
 run ls -a merged/usr/share/doc
 run getfattr -n trusted.overlay.opaque upper/usr/share/doc
 layer upper upper
@@ -78,6 +96,7 @@ layer upper upper
 say "Renaming a directory that lower layers hold fails with EXDEV (as on the kernel with redirect_dir=off);" \
     "mv then falls back to copying it."
 run "perl -e 'rename(\"merged/var/www\", \"merged/var/html\") or print \"rename: \$!\\n\"'"
+decided
 run mv merged/var/www merged/var/html
 run ls merged/var
 
@@ -95,5 +114,12 @@ run du -sh base
 run rm shop/east/merged/usr/big.img
 run ls shop/east/merged/usr
 run du -sh base shop/east/upper
+run "$SELF" df -o lowerdir=base,upperdir=shop/east/upper,workdir=shop/east/work
 
-printf '\n%sDone.%s Every step above ran on a real fuse-overlay mount; the layers are removed now.\n' "$b" "$n"
+say "Ask why: explain shows, layer by layer, which one serves a path and why the others do not."
+run "$SELF" explain -o lowerdir=app:base,upperdir=upper,workdir=work /etc/os-release /etc/menu.txt
+
+say "What the container changed, like docker diff, read from its upper layer."
+run "$SELF" diff -o lowerdir=app:base upper
+
+printf "\n%sDone.%s Every step above ran on a real fuse-overlay mount.\n" "$b" "$n"

@@ -1,0 +1,46 @@
+package dev.fuseoverlay.cli;
+
+import dev.fuseoverlay.layer.LayerStack;
+import dev.fuseoverlay.options.MountOptions;
+import dev.fuseoverlay.options.OptionsException;
+import dev.fuseoverlay.ops.Overlay;
+import dev.fuseoverlay.realfs.RealFs;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The {@code -o lowerdir=...,upperdir=...} of the study tools: the layers of a mount, without mounting. */
+final class LayerOptions {
+    @Option(names = "-o", paramLabel = "OPTIONS", required = true,
+            description = "the layers, as for a mount: lowerdir=A:B[,upperdir=U,workdir=W]")
+    List<String> options = new ArrayList<>();
+
+    final RealFs fs = new RealFs(null);
+
+    /** A look-only overlay over the given layers (nothing in work is touched). */
+    Overlay overlay() {
+        return overlay(options);
+    }
+
+    Overlay overlay(List<String> opts) {
+        List<String> bytes = new ArrayList<>();
+        opts.forEach(o -> bytes.add(Args.bytes(o)));
+        MountOptions o = MountOptions.parse(bytes);
+        if (o.lowerDirs.isEmpty()) {
+            throw new OptionsException("no lowerdir= given");
+        }
+        return Overlay.inspect(LayerStack.open(o, null, fs), fs);
+    }
+
+    /** A merged path from the command line: absolute, no trailing slash. */
+    static String mergedPath(String arg) {
+        String p = Args.bytes(arg);
+        if (!p.startsWith("/")) {
+            p = "/" + p;
+        }
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p.replaceAll("/+", "/");
+    }
+}
