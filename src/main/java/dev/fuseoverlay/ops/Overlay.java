@@ -212,7 +212,8 @@ public final class Overlay {
         }
         Entry before = lookup.lookup(path);
         Entry after = copyUp.ensureUpper(path);
-        t.line(op + " " + path + ": " + (before.hasUpper() ? "already in upper"
+        String what = op.contains("%s") ? String.format(op, path) : op + " " + path;
+        t.line(what + ": " + (before.hasUpper() ? "already in upper"
                 : "copy-up " + describe(before) + " from " + before.top().layer().label() + " into upper"));
         return after;
     }
@@ -285,7 +286,7 @@ public final class Overlay {
     /** Opens a merged file; opening for write (or with O_TRUNC) copies it up first. Returns the real fd. */
     public int open(String path, int flags) {
         boolean write = (flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0;
-        Entry e = write ? writable("open for write", path) : lookup.lookup(path);
+        Entry e = write ? writable("open %s for write", path) : lookup.lookup(path);
         Trace t = trace;
         if (t != null && !write) {
             t.line("open " + path + " for read: served by " + e.top().layer().label());

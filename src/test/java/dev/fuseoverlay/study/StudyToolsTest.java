@@ -86,7 +86,7 @@ class StudyToolsTest {
         }
         assertEquals(List.of(
                 "unlink /etc/os-release: found in lower 1, whiteout created in upper (nothing copied)",
-                "open for write /etc/nginx/nginx.conf: copy-up 9 bytes from lower 0 into upper",
+                "open /etc/nginx/nginx.conf for write: copy-up 9 bytes from lower 0 into upper",
                 "rename /etc/menu.txt -> /etc/menu.old: copy-up 8 bytes from lower 0, moved in upper, whiteout left at /etc/menu.txt (lower 0 still has it)",
                 "create /etc/new.conf: created in upper",
                 "unlink /etc/new.conf: only in upper, removed",
