@@ -30,7 +30,7 @@ import jnr.ffi.Pointer;
  * data I/O; copy-up has its own per-path locks and publishes with a no-replace rename, so it needs no
  * namespace lock.
  */
-public final class Overlay {
+public final class Overlay implements AutoCloseable {
     private final LayerStack layers;
     private final RealFs fs;
     private final Whiteouts wh;
@@ -43,6 +43,8 @@ public final class Overlay {
     private final ReentrantLock ns = new ReentrantLock();
     /** The learner's trace, or null (tracing off: every trace point is one null check). */
     private volatile Trace trace;
+    /** The descriptor holding the workdir lock, or -1. */
+    private int workLock = -1;
 
     private Overlay(LayerStack layers, RealFs fs, String xattrNs, boolean fsync) {
         this.layers = layers;
@@ -61,8 +63,10 @@ public final class Overlay {
      */
     public static Overlay open(LayerStack layers, RealFs fs, boolean fsync, boolean userXattr) {
         C.umask(0);
+        int lock = -1;
         String ns = "user";
         if (layers.upper() != null) {
+            lock = lockWorkdir(layers.workDir().substring(0, layers.workDir().lastIndexOf('/')));
             String work = layers.workDir();
             Stat st = fs.lstat(work);
             if (st != null && !st.isDir()) {
@@ -83,7 +87,35 @@ public final class Overlay {
         for (Layer l : layers.all()) {
             fs.addRoot(l.root());
         }
-        return new Overlay(layers, fs, ns, fsync);
+        Overlay ov = new Overlay(layers, fs, ns, fsync);
+        ov.workLock = lock;
+        return ov;
+    }
+
+    /**
+     * Takes an exclusive lock on the workdir for the life of the process, as the kernel refuses a workdir
+     * in use by another mount: two mounts cleaning and filling one work/ would destroy each other's copy-ups.
+     */
+    private static int lockWorkdir(String workdir) {
+        int fd = C.open(workdir, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (fd < 0 || C.flock(fd, 2 /* LOCK_EX */ | 4 /* LOCK_NB */) < 0) {
+            int e = Native.errno();
+            if (fd >= 0) {
+                C.close(fd);
+            }
+            throw new dev.fuseoverlay.options.OptionsException("workdir " + RealFs.printable(workdir)
+                    + (e == 11 ? " is in use by another mount" : ": " + Native.strerror(e)));
+        }
+        return fd; // stays open, and locked, until close() or the end of the process
+    }
+
+    /** Gives up the workdir (tests and tools that open several overlays over one stack in one process). */
+    @Override
+    public void close() {
+        if (workLock >= 0) {
+            C.close(workLock);
+            workLock = -1;
+        }
     }
 
     /** Starts (or with null stops) tracing operations and their decisions. */

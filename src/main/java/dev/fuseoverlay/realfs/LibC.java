@@ -79,6 +79,7 @@ public interface LibC {
     int fchmodat(int dirfd, String path, int mode, int flags);
     int fchownat(int dirfd, String path, int uid, int gid, int flags);
     Pointer fdopendir(int fd);
+    int flock(int fd, int operation);
     String strerror(int errnum);
     String realpath(String path, Pointer resolved);
 }

@@ -86,6 +86,7 @@ class CopyUpTest {
             raf.seek(64L << 20);
             raf.write(1);
         }
+        ov.close();
         Overlay o2 = t.overlay();
         TestLayers.append(o2, "/sparse", "x");
         Stat st = t.fs.lstat(t.upper() + "/sparse");
@@ -97,6 +98,7 @@ class CopyUpTest {
     void symlinksFifosAndDirectoriesCopyUp() throws Exception {
         t.symlink("l0", "link", "etc/nginx").dir("l0", "empty");
         t.fs.mknod(t.lower(0) + "/fifo", Stat.S_IFIFO | 0640, 0);
+        ov.close();
         Overlay o2 = t.overlay();
         o2.chown("/link", 5, 6);
         o2.chown("/fifo", 7, 8);
