@@ -164,7 +164,8 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         return call("open", path, () -> {
-            fi.fh.set(ov.open(path, fi.flags.get()));
+            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            fi.fh.set(d != null ? ov.reopenDetached(d, fi.flags.get()) : ov.open(path, fi.flags.get()));
             return 0;
         });
     }

@@ -272,45 +272,38 @@ public final class Overlay implements AutoCloseable {
 
     /** getxattr into a caller's buffer (size 0 asks for the size); returns the size. */
     public long getxattr(String path, String name, Pointer value, long size) {
-        checkXattrName(name);
         Entry e = lookup.lookup(path);
-        long n = fs.getxattrInto(e.top().real(), name, value, size);
+        long n = fs.getxattrInto(e.top().real(), wh.realXattrName(name), value, size);
         if (n < 0) {
             throw new ErrnoException((int) -n, path);
         }
         return n;
     }
 
-    /** The xattr names of a merged object, without the overlay's own. */
+    /** The xattr names of a merged object as the merged view shows them (the overlay's own hidden). */
     public List<String> listxattr(String path) {
         Entry e = lookup.lookup(path);
         List<String> out = new ArrayList<>();
         for (String n : fs.listxattr(e.top().real())) {
-            if (!Whiteouts.isPrivateXattr(n)) {
-                out.add(n);
+            String shown = wh.visibleXattrName(n);
+            if (shown != null) {
+                out.add(shown);
             }
         }
         return out;
     }
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
-        checkXattrName(name);
-        fs.setxattr(writable("setxattr " + name, path).upperPath(), name, value, size, flags);
+        fs.setxattr(writable("setxattr " + name, path).upperPath(), wh.realXattrName(name), value, size, flags);
     }
 
     public void removexattr(String path, String name) {
-        checkXattrName(name);
+        String real = wh.realXattrName(name);
         Entry e = lookup.lookup(path);
-        if (fs.getxattr(e.top().real(), name) == null) {
+        if (fs.getxattr(e.top().real(), real) == null) {
             throw new ErrnoException(Errno.ENODATA, path);
         }
-        fs.removexattr(writable("removexattr " + name, path).upperPath(), name);
-    }
-
-    private static void checkXattrName(String name) {
-        if (Whiteouts.isPrivateXattr(name)) {
-            throw new ErrnoException(Errno.EOPNOTSUPP, name); // the kernel's answer for its own names
-        }
+        fs.removexattr(writable("removexattr " + name, path).upperPath(), real);
     }
 
     // ---- files (file.c) ----------------------------------------------------------------------------
@@ -567,7 +560,7 @@ public final class Overlay implements AutoCloseable {
     }
 
     /** A removed file that is still open: a descriptor of its real object and its merged inode number. */
-    public record Detached(int fd, long ino) {}
+    public record Detached(int fd, long ino, boolean upper) {}
 
     /**
      * Unlinks a file that is still open somewhere, keeping a handle on it so that its attributes can still be
@@ -588,10 +581,26 @@ public final class Overlay implements AutoCloseable {
                 fs.close(fd);
                 throw ex;
             }
-            return new Detached(fd, e.ino);
+            return new Detached(fd, e.ino, e.hasUpper());
         } finally {
             ns.unlock();
         }
+    }
+
+    /**
+     * Opens a detached file again (open of /proc/PID/fd/N). A lower layer is never opened for writing: such
+     * a file was never copied up, and an unlinked file cannot be.
+     */
+    public int reopenDetached(Detached d, int flags) {
+        boolean write = (flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0;
+        if (write && !d.upper()) {
+            throw new ErrnoException(Errno.EROFS, "reopen of an unlinked lower file for writing");
+        }
+        int fd = C.open("/proc/self/fd/" + d.fd(), (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY)) | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new ErrnoException(Native.errno(), "reopen");
+        }
+        return fd;
     }
 
     /** Attributes of a detached file: its real object's, with the merged inode number and no links left. */

@@ -28,12 +28,15 @@ public final class Whiteouts {
     private final String ns;
     private final String opaqueXattr;
     private final String originXattr;
+    /** "trusted.overlay." or "user.overlay.": the xattr prefix this mount owns. */
+    private final String ownPrefix;
 
     public Whiteouts(RealFs fs, String ns) {
         this.fs = fs;
         this.ns = ns;
         this.opaqueXattr = ns + ".overlay.opaque";
         this.originXattr = ns + ".overlay.fuseoverlay.ino";
+        this.ownPrefix = ns + ".overlay.";
     }
 
     public String namespace() {
@@ -94,10 +97,32 @@ public final class Whiteouts {
         }
     }
 
-    /** Whether an xattr name is the overlay's own and hidden from the merged view. */
+    /**
+     * Whether a real xattr name is an overlay's own bookkeeping, never copied up: {@code trusted.overlay.*}
+     * and {@code user.overlay.*} (any overlay's, in either namespace) except the escaped
+     * {@code *.overlay.overlay.*} names that hold a user's own values.
+     */
     public static boolean isPrivateXattr(String name) {
-        return name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")
-                || name.startsWith("user.fuseoverlayfs.");
+        return (name.startsWith("trusted.overlay.") && !name.startsWith("trusted.overlay.overlay."))
+                || (name.startsWith("user.overlay.") && !name.startsWith("user.overlay.overlay."));
+    }
+
+    /**
+     * The real name under which the merged view's xattr {@code name} is stored. Like the kernel (6.7+), names
+     * in this mount's own overlay prefix are escaped: {@code trusted.overlay.X} is kept as
+     * {@code trusted.overlay.overlay.X}, so a user (or a nested overlay) can use them without touching ours.
+     */
+    public String realXattrName(String name) {
+        return name.startsWith(ownPrefix) ? ownPrefix + "overlay." + name.substring(ownPrefix.length()) : name;
+    }
+
+    /** The merged view's name for a real xattr, or null when it is this overlay's own and hidden. */
+    public String visibleXattrName(String realName) {
+        if (!realName.startsWith(ownPrefix)) {
+            return realName;
+        }
+        String escaped = ownPrefix + "overlay.";
+        return realName.startsWith(escaped) ? ownPrefix + realName.substring(escaped.length()) : null;
     }
 
     /** The inode number recorded at copy-up, or -1. */

@@ -196,13 +196,22 @@ class NamespaceTest {
     }
 
     @Test
-    void xattrsOfTheOverlayAreHiddenAndProtected() {
-        ov.mkdir("/o", 0755, Caller.ROOT);
-        ov.rmdir("/o");
+    void xattrsOfTheOverlayAreHiddenAndUserNamesInItsPrefixEscapedLikeTheKernel() {
         t.fs.setxattr(t.lower(0) + "/shared.txt", "user.k", "v".getBytes(), 0);
-        t.fs.setxattr(t.lower(0) + "/shared.txt", "trusted.overlay.x", "v".getBytes(), 0);
+        t.fs.setxattr(t.lower(0) + "/shared.txt", "trusted.overlay.x", "private".getBytes(), 0);
         assertEquals(List.of("user.k"), ov.listxattr("/shared.txt"));
-        assertErrno(Errno.EOPNOTSUPP, () -> ov.removexattr("/shared.txt", "trusted.overlay.x"));
+        assertErrno(Errno.ENODATA, () -> ov.getxattr("/shared.txt", "trusted.overlay.x", null, 0));
+
+        byte[] v = "1".getBytes();
+        jnr.ffi.Pointer buf = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 8);
+        buf.put(0, v, 0, 1);
+        ov.setxattr("/shared.txt", "trusted.overlay.anything", buf, 1, 0);
+        assertArrayEquals(v, t.fs.getxattr(t.upper() + "/shared.txt", "trusted.overlay.overlay.anything"),
+                "stored escaped, as the kernel does for nested overlays");
+        assertEquals(List.of("trusted.overlay.anything", "user.k"), ov.listxattr("/shared.txt").stream().sorted().toList());
+        assertEquals(1, ov.getxattr("/shared.txt", "trusted.overlay.anything", null, 0));
+        assertNull(t.fs.getxattr(t.upper() + "/shared.txt", "trusted.overlay.x"), "private xattrs are not copied up");
+        ov.removexattr("/shared.txt", "trusted.overlay.anything");
         ov.removexattr("/shared.txt", "user.k");
         assertEquals(List.of(), ov.listxattr("/shared.txt"));
         assertErrno(Errno.ENODATA, () -> ov.removexattr("/shared.txt", "user.k"));

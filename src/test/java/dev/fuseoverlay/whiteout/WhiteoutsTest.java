@@ -2,6 +2,7 @@ package dev.fuseoverlay.whiteout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fuseoverlay.TestLayers;
@@ -58,9 +59,21 @@ class WhiteoutsTest {
     void privateXattrNames() {
         assertTrue(Whiteouts.isPrivateXattr("trusted.overlay.opaque"));
         assertTrue(Whiteouts.isPrivateXattr("user.overlay.redirect"));
-        assertTrue(Whiteouts.isPrivateXattr("user.fuseoverlayfs.origin"));
+        assertFalse(Whiteouts.isPrivateXattr("trusted.overlay.overlay.mine"), "escaped: a user's own value");
         assertFalse(Whiteouts.isPrivateXattr("user.mime_type"));
         assertFalse(Whiteouts.isPrivateXattr("security.capability"));
+    }
+
+    @Test
+    void ownPrefixIsEscapedOtherNamesPassThrough() {
+        assertEquals("trusted.overlay.overlay.x", wh.realXattrName("trusted.overlay.x"));
+        assertEquals("user.overlay.opaque", wh.realXattrName("user.overlay.opaque"));
+        assertEquals("trusted.overlay.x", wh.visibleXattrName("trusted.overlay.overlay.x"));
+        assertNull(wh.visibleXattrName("trusted.overlay.opaque"));
+        assertEquals("user.fuseoverlayfs.x", wh.visibleXattrName("user.fuseoverlayfs.x"));
+        Whiteouts user = new Whiteouts(t.fs, "user");
+        assertEquals("user.overlay.overlay.opaque", user.realXattrName("user.overlay.opaque"));
+        assertNull(user.visibleXattrName("user.overlay.opaque"));
     }
 
     @Test
