@@ -1,0 +1,269 @@
+package dev.fuseoverlay.it;
+
+import static dev.fuseoverlay.it.ItSupport.read;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The mount program's command line, run for real (each case in its own private mount + pid namespace via
+ * {@code src/test/sh/nsrun}): bad input gets exactly one line on stderr starting with "fuse-overlay:" and a
+ * non-zero exit, leaves nothing mounted, no server running, and the layers untouched; --version and --help
+ * exit 0; an unknown option is a warning; the mount(8) helper form works and umount stops the server.
+ */
+class MountCliIT {
+    /** Layers every case starts from; "snap" fingerprints the directories a refused mount must not touch. */
+    private static final String PRELUDE = """
+            mkdir -p l l2 u w m
+            echo lower >l/file
+            echo lower2 >l2/file2
+            snap() {
+              local d
+              for d in l l2 u w m; do
+                if [ -e "$d" ]; then printf '%s %s\\n' "$d" "$(fingerprint "$d")"; else echo "$d absent"; fi
+              done
+            }
+            """;
+
+    /** Runs the mount program with ARGS, then records what it left behind. */
+    private static final String REFUSAL = """
+            snap >"$OUT/before"
+            "$FUSE_OVERLAY" %s >"$OUT/stdout" 2>"$OUT/stderr"
+            echo $? >"$OUT/rc"
+            sleep 0.5 # a server that went to the background by mistake would have mounted by now
+            mounts_under "$B" | grep -v ' tmpfs$' >"$OUT/mounts"
+            ps -e -o pid=,comm= | awk '$2 == "java"' >"$OUT/servers"
+            snap >"$OUT/after"
+            """;
+
+    @BeforeAll
+    static void machine() {
+        ItSupport.requireMountMachinery();
+    }
+
+    // ---- bad input ------------------------------------------------------------------------------------
+
+    @Test
+    void missingLowerdirDirectory(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/nope,upperdir=$B/u,workdir=$B/w $B/m");
+    }
+
+    @Test
+    void noLowerdirOption(TestInfo t) throws Exception {
+        refused(t, "", "-o upperdir=$B/u,workdir=$B/w $B/m");
+    }
+
+    @Test
+    void missingUpperdirDirectory(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/nope,workdir=$B/w $B/m");
+    }
+
+    @Test
+    void workdirOnAnotherFilesystem(TestInfo t) throws Exception {
+        refused(t, "mkdir -p t && mount -t tmpfs -o size=1m tmpfs \"$B/t\" && mkdir t/w\n",
+                "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/t/w $B/m");
+    }
+
+    @Test
+    void upperdirInsideLowerdir(TestInfo t) throws Exception {
+        refused(t, "mkdir -p l/u\n", "-o lowerdir=$B/l,upperdir=$B/l/u,workdir=$B/w $B/m");
+    }
+
+    @Test
+    void lowerdirInsideUpperdir(TestInfo t) throws Exception {
+        refused(t, "mkdir -p u/l\n", "-o lowerdir=$B/u/l,upperdir=$B/u,workdir=$B/w $B/m");
+    }
+
+    @Test
+    void sameLowerdirTwice(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l:$B/l,upperdir=$B/u,workdir=$B/w $B/m");
+    }
+
+    @Test
+    void upperdirSameAsLowerdir(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/l,workdir=$B/w $B/m");
+    }
+
+    @Test
+    void workdirInsideUpperdir(TestInfo t) throws Exception {
+        refused(t, "mkdir -p u/w\n", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/u/w $B/m");
+    }
+
+    @Test
+    void mountpointInsideUpperdir(TestInfo t) throws Exception {
+        refused(t, "mkdir -p u/m\n", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w $B/u/m");
+    }
+
+    @Test
+    void mountpointInsideLowerdir(TestInfo t) throws Exception {
+        refused(t, "mkdir -p l/m\n", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w $B/l/m");
+    }
+
+    @Test
+    void lowerdirInsideMountpoint(TestInfo t) throws Exception {
+        refused(t, "mkdir -p m/l\n", "-o lowerdir=$B/m/l,upperdir=$B/u,workdir=$B/w $B/m");
+    }
+
+    @Test
+    void noMountpoint(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w");
+    }
+
+    @Test
+    void missingMountpoint(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w $B/nope");
+    }
+
+    @Test
+    void upperdirWithoutWorkdir(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u $B/m");
+    }
+
+    private static void refused(TestInfo t, String extraSetup, String args) throws Exception {
+        Path out = run(t, PRELUDE + extraSetup + String.format(REFUSAL, args));
+        String stderr = read(out.resolve("stderr"));
+        List<String> lines = ItSupport.lines(stderr);
+        assertAll("fuse-overlay " + args,
+            () -> assertFalse(read(out.resolve("rc")).trim().equals("0"), "exit status 0 for bad input; stderr: " + stderr),
+            () -> assertEquals(1, lines.size(), "stderr must be exactly one line, was:\n" + stderr),
+            () -> assertTrue(!lines.isEmpty() && lines.get(0).startsWith("fuse-overlay: "),
+                    "stderr must start with \"fuse-overlay: \", was:\n" + stderr),
+            () -> assertEquals("", read(out.resolve("mounts")), "something is mounted after a refused mount"),
+            () -> assertEquals("", read(out.resolve("servers")), "a server process is still running"),
+            () -> assertEquals(read(out.resolve("before")), read(out.resolve("after")),
+                    "a refused mount changed the layers, the work directory or the mountpoint"));
+    }
+
+    // ---- good input ------------------------------------------------------------------------------------
+
+    @Test
+    void version(TestInfo t) throws Exception {
+        Path out = run(t, """
+                "$FUSE_OVERLAY" --version >"$OUT/stdout" 2>"$OUT/stderr"; echo $? >"$OUT/rc"
+                """);
+        String stdout = read(out.resolve("stdout"));
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "--version exit status; stderr: " + read(out.resolve("stderr"))),
+            () -> assertTrue(stdout.startsWith("fuse-overlay"), "--version output: " + stdout),
+            () -> assertEquals("", read(out.resolve("stderr"))));
+    }
+
+    @Test
+    void help(TestInfo t) throws Exception {
+        Path out = run(t, """
+                "$FUSE_OVERLAY" --help >"$OUT/stdout" 2>"$OUT/stderr"; echo $? >"$OUT/rc"
+                """);
+        String stdout = read(out.resolve("stdout"));
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "--help exit status; stderr: " + read(out.resolve("stderr"))),
+            () -> assertTrue(stdout.contains("lowerdir=") && stdout.contains("upperdir=") && stdout.contains("workdir="),
+                    "--help must describe lowerdir, upperdir and workdir:\n" + stdout),
+            () -> assertEquals("", read(out.resolve("stderr"))));
+    }
+
+    @Test
+    void unknownOptionWarnsButMounts(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,bogus_option=1 $B/m >"$OUT/stdout" 2>"$OUT/stderr"
+                echo $? >"$OUT/rc"
+                is_mounted "$B/m" && echo yes >"$OUT/mounted"
+                cat m/file >"$OUT/read" 2>&1
+                pids="$(server_pids "$B/m")"
+                fusermount3 -u "$B/m"
+                for i in $(seq 100); do
+                  alive=; for p in $pids; do [ -d /proc/$p ] && alive=1; done
+                  [ -z "$alive" ] && break; sleep 0.1
+                done
+                [ -n "$pids" ] && [ -z "$alive" ] && echo yes >"$OUT/server-exited"
+                """);
+        String stderr = read(out.resolve("stderr"));
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "exit status with an unknown option; stderr: " + stderr),
+            () -> assertTrue(stderr.startsWith("fuse-overlay: ") && stderr.contains("bogus_option"),
+                    "an unknown option must be warned about on stderr, was:\n" + stderr),
+            () -> assertEquals("yes\n", read(out.resolve("mounted")), "not mounted"),
+            () -> assertEquals("lower\n", read(out.resolve("read")), "reading through the mount"),
+            () -> assertEquals("yes\n", read(out.resolve("server-exited")), "the server did not exit after fusermount3 -u"));
+    }
+
+    /**
+     * {@code mount -t fuse.fuse-overlay fuse-overlay MNT -o ...}: mount(8) runs mount.fuse3, which runs
+     * {@code fuse-overlay} from a fixed PATH. The launcher is made reachable as /usr/local/bin/fuse-overlay
+     * only inside the private namespace (a directory bind-mounted over /usr/local/bin there); the host's
+     * /usr/local/bin is never touched. {@code umount MNT} must make the server exit.
+     */
+    @Test
+    void mountHelperFormAndUmount(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                mkdir -p bin && ln -s "$(readlink -f "$FUSE_OVERLAY")" bin/fuse-overlay
+                mount --bind "$B/bin" /usr/local/bin
+                mount -t fuse.fuse-overlay fuse-overlay "$B/m" -o lowerdir=$B/l:$B/l2,upperdir=$B/u,workdir=$B/w \\
+                  >"$OUT/stdout" 2>"$OUT/stderr"
+                echo $? >"$OUT/rc"
+                is_mounted "$B/m" && echo yes >"$OUT/mounted"
+                mounts_under "$B/m" | cut -d' ' -f2 >"$OUT/fstype"
+                cat m/file m/file2 >"$OUT/read" 2>&1
+                echo written >m/new && cat u/new >"$OUT/upper" 2>&1
+                pids="$(server_pids "$B/m")"
+                echo "$pids" >"$OUT/pids"
+                umount "$B/m"; echo $? >"$OUT/umount-rc"
+                for i in $(seq 100); do
+                  alive=; for p in $pids; do [ -d /proc/$p ] && alive=1; done
+                  [ -z "$alive" ] && break; sleep 0.1
+                done
+                [ -n "$pids" ] && [ -z "$alive" ] && echo yes >"$OUT/server-exited"
+                is_mounted "$B/m" || echo yes >"$OUT/unmounted"
+                """);
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "mount -t fuse.fuse-overlay exit status; stderr: "
+                    + read(out.resolve("stderr"))),
+            () -> assertEquals("yes\n", read(out.resolve("mounted")), "not mounted by mount(8)"),
+            () -> assertEquals("fuse.fuse-overlay\n", read(out.resolve("fstype")), "filesystem type in mountinfo"),
+            () -> assertEquals("lower\nlower2\n", read(out.resolve("read")), "reading through the mount"),
+            () -> assertEquals("written\n", read(out.resolve("upper")), "writing through the mount"),
+            () -> assertFalse(read(out.resolve("pids")).isBlank(), "no server process found for the mount"),
+            () -> assertEquals("0", read(out.resolve("umount-rc")).trim(), "umount exit status"),
+            () -> assertEquals("yes\n", read(out.resolve("server-exited")), "the server did not exit after umount"),
+            () -> assertEquals("yes\n", read(out.resolve("unmounted")), "still mounted after umount"),
+            () -> assertFalse(Files.exists(Paths.get("/usr/local/bin/fuse-overlay"))
+                    && Files.isSymbolicLink(Paths.get("/usr/local/bin/fuse-overlay"))
+                    && Files.readSymbolicLink(Paths.get("/usr/local/bin/fuse-overlay")).toString().contains("/tmp/nsrun."),
+                    "the test's /usr/local/bin link leaked to the host"));
+    }
+
+    // ---- running a case -----------------------------------------------------------------------------------
+
+    /** Runs a script through nsrun in private namespaces; returns its OUT directory. */
+    private static Path run(TestInfo t, String script) throws IOException, InterruptedException {
+        String name = t.getTestMethod().map(m -> m.getName()).orElse("case");
+        Path out = ItSupport.OUT.resolve("cli").resolve(name);
+        if (Files.isDirectory(out)) {
+            try (var s = Files.list(out)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        Files.createDirectories(out);
+        Path file = ItSupport.OUT.resolve("cli").resolve(name + ".sh");
+        Files.writeString(file, script + "\nexit 0 # results are in $OUT; the checks are the test's\n");
+        Path log = ItSupport.OUT.resolve("cli").resolve(name + ".log");
+        Process p = ItSupport.start(log, ItSupport.NSRUN.toString(), file.toString(), out.toString());
+        int rc = ItSupport.await(p, Duration.ofSeconds(120), "nsrun " + name);
+        if (rc != 0) {
+            throw new AssertionError("the test script failed (rc=" + rc + "):\n" + ItSupport.tail(log, 30));
+        }
+        return out;
+    }
+}
