@@ -78,7 +78,7 @@ public final class Explain {
                     boolean opaque = wh.isOpaque(l.real(cur));
                     if (last) {
                         verdict[i] = "SERVES IT: the topmost directory (its attributes are shown)"
-                                + (opaque ? "; opaque, so layers below do not merge" : "");
+                                + (opaque ? "; opaque, so layers below do not merge" : "") + redirect(l.real(cur));
                     }
                     if (opaque) {
                         stop = "hidden: " + cur + " is opaque in " + label;
@@ -143,6 +143,16 @@ public final class Explain {
             }
         }
         return out;
+    }
+
+    /** A kernel redirect xattr (redirect_dir=on) on a directory: named, and said not to be followed. */
+    private String redirect(String realDir) {
+        byte[] r = fs.getxattr(realDir, "trusted.overlay.redirect");
+        if (r == null) {
+            r = fs.getxattr(realDir, "user.overlay.redirect");
+        }
+        return r == null ? "" : "; has a redirect to " + new String(r, java.nio.charset.StandardCharsets.ISO_8859_1)
+                + " (written by redirect_dir=on; this version does not follow redirects)";
     }
 
     private Stat quietLstat(String real) {

@@ -70,6 +70,15 @@ class StudyToolsTest {
     }
 
     @Test
+    void explainNamesAKernelRedirectItDoesNotFollow() {
+        t.dir("u", "var/html");
+        t.fs.setxattr(t.upper() + "/var/html", "trusted.overlay.redirect", "www".getBytes(), 0);
+        List<Explain.Row> rows = new Explain(inspect(), t.fs).rows("/var/html");
+        assertTrue(rows.get(0).verdict().endsWith("has a redirect to www (written by redirect_dir=on; this version does not follow redirects)"),
+                rows.get(0).verdict());
+    }
+
+    @Test
     void traceSaysWhatEachOperationDecided() {
         ov.unlink("/etc/os-release");
         TestLayers.append(ov, "/etc/nginx/nginx.conf", "\nworker 2;");
