@@ -1,0 +1,60 @@
+package dev.fuseoverlay.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, {@code fuse-overlay tour}, run for real: every experiment shows what it
+ * promises, it exits 0, and it leaves no mount, no server and no layers behind (unless --keep).
+ */
+class StudyToolsIT {
+    @BeforeAll
+    static void machine() {
+        ItSupport.requireMountMachinery();
+    }
+
+    @Test
+    void tourRunsEveryExperimentAndCleansUp() throws Exception {
+        Path log = ItSupport.OUT.resolve("tour.log");
+        Path keep = ItSupport.OUT.resolve("tour-kept");
+        Files.createDirectories(ItSupport.OUT);
+        Process p = ItSupport.start(log, ItSupport.LAUNCHER.toString(), "tour", "--keep", keep.toString());
+        assertEquals(0, ItSupport.await(p, Duration.ofSeconds(180), "fuse-overlay tour"), ItSupport.tail(log, 40));
+        String out = ItSupport.read(log);
+        for (String expected : new String[] {
+            "menu: espresso, latte, flat white",                       // the upper of two layers wins
+            "fuse-overlay: open /etc/nginx/nginx.conf for write: copy-up 20 bytes from lower 0 into upper",
+            "etc/os-release               whiteout (char device 0/0)",
+            "usr/share/doc                dir, opaque (trusted.overlay.opaque=y)",
+            "rename: Invalid cross-device link",
+            "north  menu: matcha",
+            "east   menu: espresso, latte",
+            "hidden: 8.0 MiB",                                         // delete does not save space
+            "SERVES IT: the topmost layer that has it",
+            "D /etc/os-release",
+        }) {
+            assertTrue(out.contains(expected), "tour output lacks: " + expected + "\n" + ItSupport.tail(log, 80));
+        }
+        assertTrue(Files.isDirectory(keep.resolve("upper/etc")), "--keep leaves the layers");
+        assertTrue(Files.exists(keep.resolve("trace.log")));
+        assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains("fuse-overlay-tour"), "no mount left");
+        try (var procs = Files.list(Path.of("/proc"))) {
+            assertFalse(procs.anyMatch(StudyToolsIT::isTourServer), "no fuse-overlay server of the tour left");
+        }
+    }
+
+    private static boolean isTourServer(Path proc) {
+        try {
+            return Files.readString(proc.resolve("cmdline")).contains("fuse-overlay-tour");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
