@@ -80,6 +80,8 @@ public interface LibC {
     int fchownat(int dirfd, String path, int uid, int gid, int flags);
     Pointer fdopendir(int fd);
     int flock(int fd, int operation);
+    /** For openat2(2) (number 437 on x86_64), which glibc 2.36 does not wrap. */
+    long syscall(long number, int dirfd, String path, Pointer how, long size);
     String strerror(int errnum);
     String realpath(String path, Pointer resolved);
 }

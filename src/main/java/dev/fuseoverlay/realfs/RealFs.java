@@ -74,6 +74,53 @@ public final class RealFs {
     }
 
     private static final int AT_REMOVEDIR = 0x200;
+    private static final long SYS_OPENAT2 = 437;
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08;
+    private static final ThreadLocal<Pointer> OPEN_HOW =
+            ThreadLocal.withInitial(() -> jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 24, true));
+
+    /** A call relative to a directory descriptor; returns what the C call returns (-1 and errno on failure). */
+    @FunctionalInterface
+    private interface AtCall {
+        long apply(int dirfd, String name);
+    }
+
+    /**
+     * Runs a call on the last component of a path whose directories are reached with openat2
+     * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS: however a layer changes under the mount, no symlink inside it is
+     * followed and nothing outside its root is reached (ELOOP or EXDEV instead). Mutations and opens go
+     * through here; stat-like reads use the plain *at calls.
+     */
+    private long at(String path, AtCall call) {
+        int i = rootIndex(path);
+        if (i < 0) {
+            return call.apply(Native.AT_FDCWD, path);
+        }
+        String rel = rel(path);
+        int slash = rel.lastIndexOf('/');
+        if (slash < 0) {
+            return call.apply(rootFds[i], rel);
+        }
+        int dfd = openBeneath(rootFds[i], rel.substring(0, slash), Native.O_PATH | Native.O_DIRECTORY);
+        if (dfd < 0) {
+            return -1;
+        }
+        try {
+            return call.apply(dfd, rel.substring(slash + 1));
+        } finally {
+            int e = Native.errno();
+            C.close(dfd);
+            Native.RUNTIME.setLastError(e);
+        }
+    }
+
+    private static int openBeneath(int dirfd, String rel, int flags) {
+        Pointer how = OPEN_HOW.get();
+        how.putLong(0, flags | Native.O_CLOEXEC);
+        how.putLong(8, 0);
+        how.putLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        return (int) C.syscall(SYS_OPENAT2, dirfd, rel, how, 24);
+    }
 
     /** An xattr call on a path: {@code follow} says whether the path may be followed (a /proc/self/fd name). */
     @FunctionalInterface
@@ -87,10 +134,15 @@ public final class RealFs {
      * Returns the call's result; errno is left as the call set it.
      */
     private long xattr(String path, XattrCall call) {
-        if (path.length() < 4000) {
+        return xattr(path, false, call);
+    }
+
+    /** @param change a mutation: always through a descriptor reached without following symlinks */
+    private long xattr(String path, boolean change, XattrCall call) {
+        if (!change && path.length() < 4000) {
             return call.apply(path, false);
         }
-        int fd = C.openat(dirfd(path), rel(path), Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        int fd = (int) at(path, (d, n) -> C.openat(d, n, Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0));
         if (fd < 0) {
             return -1;
         }
@@ -113,7 +165,7 @@ public final class RealFs {
         return new ErrnoException(Native.errno(), op + " " + printable(path));
     }
 
-    private static void check(int rc, String op, String path) {
+    private static void check(long rc, String op, String path) {
         if (rc < 0) {
             throw fail(op, path);
         }
@@ -245,7 +297,7 @@ public final class RealFs {
 
     /** The entries of a real directory without "." and "..". */
     public List<DirEntry> readdir(String path) {
-        int dfd = C.openat(dirfd(path), rel(path), Native.O_RDONLY | Native.O_DIRECTORY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        int dfd = (int) at(path, (d, n) -> C.openat(d, n, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0));
         if (dfd < 0) {
             throw fail("opendir", path);
         }
@@ -273,7 +325,7 @@ public final class RealFs {
 
     /** Opens an existing object (never creates, never follows a final symlink). */
     public int open(String path, int flags) {
-        int fd = C.openat(dirfd(path), rel(path), (flags & ~(Native.O_CREAT | Native.O_EXCL)) | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        int fd = (int) at(path, (d, n) -> C.openat(d, n, (flags & ~(Native.O_CREAT | Native.O_EXCL)) | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0));
         if (fd < 0) {
             throw fail("open", path);
         }
@@ -364,7 +416,7 @@ public final class RealFs {
     /** Creates a new regular file (O_EXCL) and returns its descriptor. */
     public int create(String path, int flags, int mode) {
         logged("create %s 0%o", printable(path), mode);
-        int fd = C.openat(dirfd(path), rel(path), flags | Native.O_CREAT | Native.O_EXCL | Native.O_NOFOLLOW | Native.O_CLOEXEC, mode);
+        int fd = (int) at(path, (d, n) -> C.openat(d, n, flags | Native.O_CREAT | Native.O_EXCL | Native.O_NOFOLLOW | Native.O_CLOEXEC, mode));
         if (fd < 0) {
             throw fail("create", path);
         }
@@ -373,23 +425,23 @@ public final class RealFs {
 
     public void mkdir(String path, int mode) {
         logged("mkdir %s 0%o", printable(path), mode);
-        check(C.mkdirat(dirfd(path), rel(path), mode), "mkdir", path);
+        check(at(path, (d, n) -> C.mkdirat(d, n, mode)), "mkdir", path);
     }
 
     public void rmdir(String path) {
         logged("rmdir %s", printable(path));
-        check(C.unlinkat(dirfd(path), rel(path), AT_REMOVEDIR), "rmdir", path);
+        check(at(path, (d, n) -> C.unlinkat(d, n, AT_REMOVEDIR)), "rmdir", path);
     }
 
     public void unlink(String path) {
         logged("unlink %s", printable(path));
-        check(C.unlinkat(dirfd(path), rel(path), 0), "unlink", path);
+        check(at(path, (d, n) -> C.unlinkat(d, n, 0)), "unlink", path);
     }
 
     /** mknod; returns 0 or the errno so callers can fall back (e.g. whiteouts where mknod is refused). */
     public int tryMknod(String path, int mode, long dev) {
         logged("mknod %s 0%o %d:%d", printable(path), mode, Stat.major(dev), Stat.minor(dev));
-        return C.mknodat(dirfd(path), rel(path), mode, dev) < 0 ? Native.errno() : 0;
+        return at(path, (d, n) -> C.mknodat(d, n, mode, dev)) < 0 ? Native.errno() : 0;
     }
 
     public void mknod(String path, int mode, long dev) {
@@ -401,33 +453,33 @@ public final class RealFs {
 
     public void symlink(String target, String path) {
         logged("symlink %s -> %s", printable(path), printable(target));
-        check(C.symlinkat(target, dirfd(path), rel(path)), "symlink", path);
+        check(at(path, (d, n) -> C.symlinkat(target, d, n)), "symlink", path);
     }
 
     public void link(String existing, String path) {
         logged("link %s => %s", printable(existing), printable(path));
-        check(C.linkat(dirfd(existing), rel(existing), dirfd(path), rel(path), 0), "link", path);
+        check(at(existing, (d1, n1) -> at(path, (d2, n2) -> C.linkat(d1, n1, d2, n2, 0))), "link", path);
     }
 
     public void rename(String from, String to) {
         logged("rename %s => %s", printable(from), printable(to));
-        check(C.renameat2(dirfd(from), rel(from), dirfd(to), rel(to), 0), "rename", from);
+        check(at(from, (d1, n1) -> at(to, (d2, n2) -> C.renameat2(d1, n1, d2, n2, 0))), "rename", from);
     }
 
     /** renameat2 with flags; returns 0 or the errno (EINVAL/ENOSYS tell the caller to fall back). */
     public int tryRename2(String from, String to, int flags) {
         logged("rename %s => %s flags=%d", printable(from), printable(to), flags);
-        return C.renameat2(dirfd(from), rel(from), dirfd(to), rel(to), flags) < 0 ? Native.errno() : 0;
+        return at(from, (d1, n1) -> at(to, (d2, n2) -> C.renameat2(d1, n1, d2, n2, flags))) < 0 ? Native.errno() : 0;
     }
 
     public void chmod(String path, int mode) {
         logged("chmod %s 0%o", printable(path), mode);
-        check(C.fchmodat(dirfd(path), rel(path), mode, 0), "chmod", path);
+        check(at(path, (d, n) -> C.fchmodat(d, n, mode, 0)), "chmod", path);
     }
 
     public void lchown(String path, int uid, int gid) {
         logged("chown %s %d:%d", printable(path), uid, gid);
-        check(C.fchownat(dirfd(path), rel(path), uid, gid, Native.AT_SYMLINK_NOFOLLOW), "chown", path);
+        check(at(path, (d, n) -> C.fchownat(d, n, uid, gid, Native.AT_SYMLINK_NOFOLLOW)), "chown", path);
     }
 
     public void fchown(int fd, int uid, int gid) {
@@ -447,7 +499,7 @@ public final class RealFs {
     /** utimensat without following symlinks; times = {atime sec, nsec, mtime sec, nsec} (UTIME_NOW/OMIT allowed). */
     public void utimens(String path, long[] times) {
         logged("utimens %s", printable(path));
-        check(C.utimensat(dirfd(path), rel(path), times, Native.AT_SYMLINK_NOFOLLOW), "utimens", path);
+        check(at(path, (d, n) -> C.utimensat(d, n, times, Native.AT_SYMLINK_NOFOLLOW)), "utimens", path);
     }
 
     public void futimens(int fd, long[] times) {
@@ -465,7 +517,7 @@ public final class RealFs {
 
     public void truncate(String path, long size) {
         logged("truncate %s %d", printable(path), size);
-        int fd = C.openat(dirfd(path), rel(path), Native.O_WRONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        int fd = (int) at(path, (d, n) -> C.openat(d, n, Native.O_WRONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0));
         if (fd < 0) {
             throw fail("truncate", path);
         }
@@ -480,26 +532,26 @@ public final class RealFs {
 
     public void setxattr(String path, String name, byte[] value, int flags) {
         logged("setxattr %s %s", printable(path), name);
-        check((int) xattr(path, (p, f) -> f ? C.setxattr(p, name, value, value.length, flags)
+        check((int) xattr(path, true, (p, f) -> f ? C.setxattr(p, name, value, value.length, flags)
                 : C.lsetxattr(p, name, value, value.length, flags)), "setxattr", path);
     }
 
     /** setxattr; returns 0 or the errno (for probes and optional metadata). */
     public int trySetxattr(String path, String name, byte[] value) {
         logged("setxattr %s %s", printable(path), name);
-        return xattr(path, (p, f) -> f ? C.setxattr(p, name, value, value.length, 0)
+        return xattr(path, true, (p, f) -> f ? C.setxattr(p, name, value, value.length, 0)
                 : C.lsetxattr(p, name, value, value.length, 0)) < 0 ? Native.errno() : 0;
     }
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
         logged("setxattr %s %s", printable(path), name);
-        check((int) xattr(path, (p, f) -> f ? C.setxattr(p, name, value, size, flags)
+        check((int) xattr(path, true, (p, f) -> f ? C.setxattr(p, name, value, size, flags)
                 : C.lsetxattr(p, name, value, size, flags)), "setxattr", path);
     }
 
     public void removexattr(String path, String name) {
         logged("removexattr %s %s", printable(path), name);
-        check((int) xattr(path, (p, f) -> f ? C.removexattr(p, name) : C.lremovexattr(p, name)), "removexattr", path);
+        check((int) xattr(path, true, (p, f) -> f ? C.removexattr(p, name) : C.lremovexattr(p, name)), "removexattr", path);
     }
 
     /**

@@ -1,0 +1,71 @@
+package dev.fuseoverlay.realfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fuseoverlay.TestLayers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one class that touches layers never follows a symlink inside a layer while reaching what it changes,
+ * even when the layer is changed under it: a directory replaced by a symlink to the outside after the
+ * overlay looked it up must not lead a write outside the layer.
+ */
+class RealFsTest {
+    private final TestLayers t = new TestLayers(1).file("u", "dir/file", "inside").dir("outside", "");
+    private final RealFs fs = t.fs;
+    private final String up = t.upper().toString();
+    private final Path outside = t.root.resolve("outside");
+
+    RealFsTest() throws Exception {
+        fs.addRoot(up);
+        Files.writeString(outside.resolve("file"), "outside");
+        // the layer changes under the overlay: dir becomes a symlink pointing out of the layer
+        Files.move(t.upper().resolve("dir"), t.root.resolve("moved-away"));
+        Files.createSymbolicLink(t.upper().resolve("dir"), outside);
+    }
+
+    private void refused(Runnable op) {
+        ErrnoException e = assertThrows(ErrnoException.class, op::run);
+        assertTrue(e.errno() == Errno.ELOOP || e.errno() == Errno.EXDEV, "errno " + e.errno());
+    }
+
+    @Test
+    void noMutationFollowsASymlinkedDirectory() throws Exception {
+        refused(() -> fs.close(fs.create(up + "/dir/new", Native.O_WRONLY, 0644)));
+        refused(() -> fs.mkdir(up + "/dir/d", 0755));
+        refused(() -> fs.unlink(up + "/dir/file"));
+        refused(() -> fs.chmod(up + "/dir/file", 0777));
+        refused(() -> fs.lchown(up + "/dir/file", 1, 1));
+        refused(() -> fs.truncate(up + "/dir/file", 0));
+        refused(() -> fs.utimens(up + "/dir/file", new long[] {0, 0, 0, 0}));
+        refused(() -> fs.setxattr(up + "/dir/file", "user.x", new byte[] {1}, 0));
+        refused(() -> fs.rename(up + "/dir/file", up + "/stolen"));
+        refused(() -> fs.link(up + "/dir/file", up + "/stolen"));
+        refused(() -> fs.symlink("x", up + "/dir/link"));
+        refused(() -> fs.close(fs.open(up + "/dir/file", Native.O_RDONLY)));
+        refused(() -> fs.readdir(up + "/dir/"));
+        assertEquals(List.of("file"), list(outside));
+        assertEquals("outside", Files.readString(outside.resolve("file")));
+        assertEquals(0644, fs.lstat(outside.resolve("file").toString()).perm(), "chmod did not reach the outside file");
+        assertFalse(Files.exists(t.upper().resolve("stolen")));
+    }
+
+    @Test
+    void theSymlinkItselfCanStillBeHandled() {
+        assertTrue(fs.lstat(up + "/dir").isLink());
+        fs.unlink(up + "/dir");
+        assertTrue(fs.lstat(up + "/dir") == null);
+    }
+
+    private static List<String> list(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+}
