@@ -25,6 +25,12 @@ final class Args {
         return new String(bytes.getBytes(StandardCharsets.ISO_8859_1), JNU);
     }
 
+    static java.util.List<String> bytes(java.util.List<String> args) {
+        java.util.List<String> out = new java.util.ArrayList<>(args.size());
+        args.forEach(a -> out.add(bytes(a)));
+        return out;
+    }
+
     static String bytes(String arg) {
         return new String(arg.getBytes(JNU), StandardCharsets.ISO_8859_1);
     }

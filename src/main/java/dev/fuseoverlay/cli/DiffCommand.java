@@ -38,9 +38,7 @@ final class DiffCommand implements Callable<Integer> {
         }
         Overlay lowers = null;
         if (!options.isEmpty()) {
-            List<String> bytes = new ArrayList<>();
-            options.forEach(o -> bytes.add(Args.bytes(o)));
-            MountOptions o = MountOptions.parse(bytes);
+            MountOptions o = MountOptions.parse(Args.bytes(options));
             o.upperDir = null;
             o.workDir = null;
             if (!o.lowerDirs.isEmpty()) {

@@ -23,9 +23,7 @@ final class LayerOptions {
     }
 
     Overlay overlay(List<String> opts) {
-        List<String> bytes = new ArrayList<>();
-        opts.forEach(o -> bytes.add(Args.bytes(o)));
-        MountOptions o = MountOptions.parse(bytes);
+        MountOptions o = MountOptions.parse(Args.bytes(opts));
         if (o.lowerDirs.isEmpty()) {
             throw new OptionsException("no lowerdir= given");
         }

@@ -110,11 +110,7 @@ public final class Main implements Callable<Integer> {
         if (positional.isEmpty()) {
             throw new OptionsException("no mountpoint given (see fuse-overlay --help)");
         }
-        List<String> optionBytes = new ArrayList<>();
-        for (String o : options) {
-            optionBytes.add(Args.bytes(o));
-        }
-        MountOptions o = MountOptions.parse(optionBytes);
+        MountOptions o = MountOptions.parse(Args.bytes(options));
         if (!serve) {
             for (String w : o.warnings) {
                 System.err.println("fuse-overlay: " + w);

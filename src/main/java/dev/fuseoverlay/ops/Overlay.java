@@ -543,10 +543,7 @@ public final class Overlay implements AutoCloseable {
         requireWritable(path);
         ns.lock();
         try {
-            Entry e = lookup.lookup(path);
-            if (e.isDir()) {
-                throw new ErrnoException(Errno.EISDIR, path);
-            }
+            Entry e = nonDirectory(path);
             Entry parent = lookup.lookup(Entry.parentOf(path));
             String what = removeAndWhiteout(e, parent);
             lookup.invalidate(path);
@@ -557,6 +554,14 @@ public final class Overlay implements AutoCloseable {
         } finally {
             ns.unlock();
         }
+    }
+
+    private Entry nonDirectory(String path) {
+        Entry e = lookup.lookup(path);
+        if (e.isDir()) {
+            throw new ErrnoException(Errno.EISDIR, path);
+        }
+        return e;
     }
 
     /** A removed file that is still open: a descriptor of its real object and its merged inode number. */
@@ -570,10 +575,7 @@ public final class Overlay implements AutoCloseable {
         requireWritable(path);
         ns.lock();
         try {
-            Entry e = lookup.lookup(path);
-            if (e.isDir()) {
-                throw new ErrnoException(Errno.EISDIR, path);
-            }
+            Entry e = nonDirectory(path);
             int fd = fs.open(e.top().real(), Native.O_PATH);
             try {
                 unlink(path);
