@@ -131,26 +131,67 @@ public final class Mounter {
         for (int i = 0; i < 500 && !isMounted(mountPoint); i++) {
             Thread.sleep(2);
         }
+        Process watcher = o.autoUnmount ? startUnmountWatcher(mountPoint) : null;
         ready.run();
         done.await();
+        if (watcher != null) {
+            try (var w = watcher.getOutputStream()) {
+                w.write("done\n".getBytes(StandardCharsets.US_ASCII)); // a clean unmount: nothing to clean up
+            } catch (IOException ignored) {
+                // it is gone already
+            }
+        }
         return 0;
     }
 
-    /** Whether a FUSE filesystem is mounted at exactly this path, per /proc/self/mountinfo. */
-    public static boolean isMounted(String mountPoint) {
+    /**
+     * auto_unmount without fusermount (which would force nosuid,nodev on a root mount): a small shell holds
+     * a pipe from this process; if the process dies without saying "done" (kill -9), the pipe closes and
+     * the shell lazily unmounts the mountpoint, but only while the same FUSE mount (device number) is there,
+     * so no "Transport endpoint is not connected" mountpoint is left behind and no later mount is touched.
+     */
+    private static Process startUnmountWatcher(String mountPoint) {
+        String dev = deviceOf(mountPoint);
+        if (dev == null) {
+            return null;
+        }
+        // mountinfo, not findmnt -M: a dead FUSE mountpoint cannot be stat'ed (ENOTCONN)
+        String script = "read -r line; [ \"$line\" = done ] && exit 0; "
+                + "[ \"$(awk '$5 == ENVIRON[\"FO_MNT\"] { d = $3 } END { print d }' /proc/self/mountinfo)\" = \"$2\" ] "
+                + "&& exec umount -l \"$1\"";
+        try {
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", script, "fuse-overlay-auto-unmount", mountPoint, dev)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("FO_MNT", escape(mountPoint)); // awk -v would undo mountinfo's \040 escapes
+            return pb.start();
+        } catch (IOException e) {
+            System.err.println("fuse-overlay: auto_unmount unavailable: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** MAJ:MIN of the FUSE mount at exactly this path, from /proc/self/mountinfo, or null. */
+    static String deviceOf(String mountPoint) {
         String want = escape(mountPoint);
+        String dev = null;
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1)) {
                 String[] f = line.split(" ");
                 int dash = line.indexOf(" - ");
                 if (f.length > 4 && f[4].equals(want) && dash > 0 && line.substring(dash + 3).startsWith("fuse")) {
-                    return true;
+                    dev = f[2];
                 }
             }
         } catch (IOException e) {
-            return false;
+            return null;
         }
-        return false;
+        return dev;
+    }
+
+    /** Whether a FUSE filesystem is mounted at exactly this path, per /proc/self/mountinfo. */
+    public static boolean isMounted(String mountPoint) {
+        return deviceOf(mountPoint) != null;
     }
 
     private static String escape(String path) {

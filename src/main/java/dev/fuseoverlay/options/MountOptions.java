@@ -30,6 +30,8 @@ public final class MountOptions {
     public boolean allowRoot;
     public boolean defaultPermissions = true;
     public boolean noDev, noSuid, noExec;
+    /** Remove the mount if the server dies (kill -9), instead of leaving a dead mountpoint. */
+    public boolean autoUnmount = true;
     public String fsname;
     public String trace;
     /** Kernel options: accepted with the kernel's meaning; only the kernel's defaults are implemented so far. */
@@ -101,7 +103,9 @@ public final class MountOptions {
             // accepted from mount(8), fstab and libfuse; nothing to do for them
             case "auto": case "noauto": case "user": case "nouser": case "users": case "defaults":
             case "relatime": case "noatime": case "strictatime": case "atime": case "nodiratime": case "async": case "sync":
-            case "_netdev": case "nofail": case "auto_unmount": case "subtype": case "max_read": case "big_writes":
+            case "auto_unmount": autoUnmount = true; break;
+            case "noauto_unmount": autoUnmount = false; break;
+            case "_netdev": case "nofail": case "subtype": case "max_read": case "big_writes":
                 break;
             default:
                 if (key.startsWith("x-") || key.startsWith("context") || key.equals("fscontext") || key.equals("rootcontext")) {
