@@ -23,6 +23,9 @@ setup() {
   mkdir -p "$L1"/box/deeper
   ln -s ../../../.. "$L1"/box/deeper/escape
   ln -s /etc/passwd "$L1"/box/passwd
+  ln -s loop "$L1"/loop
+  ln -s pong "$L1"/ping
+  ln -s ping "$L1"/pong
   ln -s "$SENT"/secret "$L1"/box/secret
   echo "space" >"$L1"/"with space"
   echo "newline" >"$L1"/$'new\nline'
@@ -43,6 +46,7 @@ setup() {
 run() {
   t 'ls -1Ab'
   t 'readlink etc up sent sentrel box/deeper/escape box/passwd box/secret'
+  t 'cat loop; cat ping; ls loop/x; echo x >pong; readlink loop ping pong'
   t 'test -f etc/passwd && echo host passwd visible through the link'
   t 'ls -1A sent sentrel && cat sent/secret sentrel/inner/file box/secret'
   t 'cat "with space" $'\''new\nline'\'' $'\''tab\tname'\'' '\''back\slash'\'' ./-dash "*" "$long255" $'\''link\nto space'\'''
