@@ -11,6 +11,7 @@ mkdir -p small/U small/W
 dd if=/dev/urandom of=L/big bs=1M count=20 status=none
 echo "hello" >L/small.txt
 sha=$(sha256sum <L/big | cut -c1-64)
+lower_before=$(fingerprint L)
 "$FUSE_OVERLAY" -o lowerdir="$B/L",upperdir="$B/small/U",workdir="$B/small/W" "$B/M" || { echo "FAIL: mount"; exit 1; }
 
 err=$( (echo more >>M/big) 2>&1 ); rc=$?
@@ -34,5 +35,6 @@ echo more >>M/small.txt || bad "small copy-up after freeing space"
 [ "$(cat M/small.txt)" = "hello
 more" ] || bad "small copy-up content"
 fusermount3 -u M || bad "unmount"
+[ "$(fingerprint L)" = "$lower_before" ] || bad "the lower layer changed"
 echo "enospc checks done, failures: $fails"
 [ "$fails" -eq 0 ]

@@ -11,6 +11,7 @@ echo readme >L/doc/old/README
 mount -t ramfs fo_ramfs R || { echo "FAIL: cannot mount ramfs"; exit 1; }
 mkdir -p R/U R/W
 setfattr -n user.probe -v 1 R/U 2>/dev/null && { echo "FAIL: ramfs took an xattr; the test needs one that does not"; exit 1; }
+lower_before=$(fingerprint L)
 mnt() { "$FUSE_OVERLAY" -o lowerdir="$B/L",upperdir="$B/R/U",workdir="$B/R/W" "$B/M" || { echo "FAIL: mount"; exit 1; }; }
 mnt
 rm M/etc/os-release || bad "rm of a lower file"
@@ -26,5 +27,6 @@ mnt
 [ "$(ls -A M/doc)" = NEW ] || bad "opaque directory lost over a remount: $(ls -A M/doc | tr '\n' ' ')"
 [ "$(cat M/doc/NEW)" = new ] || bad "data lost over a remount"
 fusermount3 -u M
+[ "$(fingerprint L)" = "$lower_before" ] || bad "the lower layer changed"
 echo "no-xattr upper done, failures: $fails"
 [ "$fails" -eq 0 ]

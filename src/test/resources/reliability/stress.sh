@@ -13,6 +13,7 @@ SECS=${STRESS_SECONDS:-15}
 mkdir -p L/shared U W M R
 echo "start" >L/log.txt
 for i in $(seq 300); do echo "stable $i" >"L/shared/s$i"; done
+lower_before=$(fingerprint L)
 "$FUSE_OVERLAY" -o lowerdir="$B/L",upperdir="$B/U",workdir="$B/W" "$B/M" || { echo "FAIL: mount"; exit 1; }
 end=$(( $(date +%s) + SECS ))
 
@@ -60,5 +61,6 @@ done
 [ -z "$(ls -A W/work)" ] || bad "work/ not empty: $(ls -A W/work | head)"
 total=$(cat R/appender* | paste -sd+ | bc)
 fusermount3 -u M || bad "unmount"
+[ "$(fingerprint L)" = "$lower_before" ] || bad "the lower layer changed"
 echo "stress done: $total appends in ${SECS}s, failures: $fails"
 [ "$fails" -eq 0 ]

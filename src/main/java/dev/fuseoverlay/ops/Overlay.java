@@ -46,10 +46,10 @@ public final class Overlay implements AutoCloseable {
     /** The descriptor holding the workdir lock, or -1. */
     private int workLock = -1;
 
-    private Overlay(LayerStack layers, RealFs fs, String xattrNs, boolean fsync) {
+    private Overlay(LayerStack layers, RealFs fs, String xattrNs, boolean devices, boolean fsync) {
         this.layers = layers;
         this.fs = fs;
-        this.wh = new Whiteouts(fs, xattrNs);
+        this.wh = new Whiteouts(fs, xattrNs, devices);
         this.lookup = new Lookup(layers, fs, wh);
         this.merge = new DirMerge(fs, lookup);
         this.upper = layers.upper();
@@ -62,8 +62,17 @@ public final class Overlay implements AutoCloseable {
      * kernel does) and chooses the xattr namespace. Sets the process umask to 0: modes arrive already masked.
      */
     public static Overlay open(LayerStack layers, RealFs fs, boolean fsync, boolean userXattr) {
+        return open(layers, fs, fsync, userXattr, null);
+    }
+
+    /**
+     * @param forceDevices null to probe whether the upper filesystem takes 0/0 device whiteouts; false to
+     *     write AUFS .wh. files as on a filesystem that refuses device nodes
+     */
+    public static Overlay open(LayerStack layers, RealFs fs, boolean fsync, boolean userXattr, Boolean forceDevices) {
         C.umask(0);
         int lock = -1;
+        boolean devices = true;
         String ns = "user";
         if (layers.upper() != null) {
             lock = lockWorkdir(layers.workDir().substring(0, layers.workDir().lastIndexOf('/')));
@@ -81,13 +90,14 @@ public final class Overlay implements AutoCloseable {
             }
             ns = Whiteouts.probeNamespace(fs, work, userXattr);
             fs.addRoot(work);
+            devices = forceDevices != null ? forceDevices : Whiteouts.probeDevices(fs, work);
         } else if (!userXattr && C.geteuid() == 0) {
             ns = "trusted";
         }
         for (Layer l : layers.all()) {
             fs.addRoot(l.root());
         }
-        Overlay ov = new Overlay(layers, fs, ns, fsync);
+        Overlay ov = new Overlay(layers, fs, ns, devices, fsync);
         ov.workLock = lock;
         return ov;
     }
@@ -131,7 +141,7 @@ public final class Overlay implements AutoCloseable {
         for (Layer l : layers.all()) {
             fs.addRoot(l.root());
         }
-        return new Overlay(layers, fs, C.geteuid() == 0 ? "trusted" : "user", false);
+        return new Overlay(layers, fs, C.geteuid() == 0 ? "trusted" : "user", true, false);
     }
 
     public Lookup lookup() {
@@ -671,7 +681,7 @@ public final class Overlay implements AutoCloseable {
         String replaced = "upper copy replaced by a whiteout (" + holder.label() + " still has it)";
         // replace the upper object by a whiteout in one step: build the whiteout in work, swap, drop the old
         String tmp = copyUp.tempName();
-        if (fs.tryMknod(tmp, Stat.S_IFCHR, 0) == 0) {
+        if (wh.devices() && fs.tryMknod(tmp, Stat.S_IFCHR, 0) == 0) {
             if (!e.isDir()) {
                 fs.rename(tmp, dst);
                 return replaced;
@@ -769,7 +779,7 @@ public final class Overlay implements AutoCloseable {
                     fs.unlink(srcReal);
                 }
             } else if (srcWhiteout) {
-                int x = fs.tryRename2(srcReal, dstReal, Native.RENAME_WHITEOUT);
+                int x = wh.devices() ? fs.tryRename2(srcReal, dstReal, Native.RENAME_WHITEOUT) : Errno.EINVAL;
                 if (x != 0) {
                     fs.rename(srcReal, dstReal);
                     wh.create(srcReal);

@@ -31,7 +31,15 @@ public final class Whiteouts {
     /** "trusted.overlay." or "user.overlay.": the xattr prefix this mount owns. */
     private final String ownPrefix;
 
+    /** Whether 0/0 character devices can be made in the upper layer (else AUFS .wh. files are written). */
+    private final boolean devices;
+
     public Whiteouts(RealFs fs, String ns) {
+        this(fs, ns, true);
+    }
+
+    public Whiteouts(RealFs fs, String ns, boolean devices) {
+        this.devices = devices;
         this.fs = fs;
         this.ns = ns;
         this.opaqueXattr = ns + ".overlay.opaque";
@@ -78,7 +86,7 @@ public final class Whiteouts {
      * {@code .wh.} file beside it when device nodes cannot be made here.
      */
     public void create(String path) {
-        int e = fs.tryMknod(path, Stat.S_IFCHR, 0);
+        int e = devices ? fs.tryMknod(path, Stat.S_IFCHR, 0) : Errno.EPERM;
         if (e == Errno.EPERM || e == Errno.EOPNOTSUPP) {
             int slash = path.lastIndexOf('/');
             fs.close(fs.create(path.substring(0, slash + 1) + PREFIX + path.substring(slash + 1), 1, 0));
@@ -140,6 +148,20 @@ public final class Whiteouts {
 
     public void writeOrigin(String path, long ino) {
         fs.trySetxattr(path, originXattr, Long.toString(ino).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Whether the upper filesystem takes 0/0 character devices (probed once per mount in the work dir). */
+    public static boolean probeDevices(RealFs fs, String workDir) {
+        String probe = workDir + "/#fo-whiteout-probe";
+        int e = fs.tryMknod(probe, Stat.S_IFCHR, 0);
+        if (e == 0) {
+            fs.unlink(probe);
+        }
+        return e == 0;
+    }
+
+    public boolean devices() {
+        return devices;
     }
 
     /** Chooses the xattr namespace for a mount: trusted if the upper filesystem lets us write it there. */

@@ -229,6 +229,30 @@ class NamespaceTest {
     }
 
     @Test
+    void withoutDeviceNodesWhiteoutsAndOpaqueDirectoriesUseTheAufsFormat() {
+        ov.close();
+        Overlay aufs = Overlay.open(dev.fuseoverlay.layer.LayerStack.open(t.options(), null, t.fs), t.fs, false, false, false);
+        aufs.unlink("/app/menu.txt");
+        assertEquals("f:", t.real("u").get("app/.wh.menu.txt"));
+        assertFalse(t.real("u").containsKey("app/menu.txt"));
+        assertNull(aufs.lookup().find("/app/menu.txt"));
+        aufs.rename("/shared.txt", "/moved.txt");
+        assertEquals("f:", t.real("u").get(".wh.shared.txt"));
+        assertEquals("top", TestLayers.read(aufs, "/moved.txt"));
+        assertNull(aufs.lookup().find("/shared.txt"), "the .wh. file hides the bottom layer's copy too");
+        aufs.unlink("/old/x/deep.txt");
+        aufs.rmdir("/old/x");
+        aufs.rmdir("/old");
+        aufs.mkdir("/old", 0755, Caller.ROOT);
+        assertEquals(List.of(), TestLayers.ls(aufs, "/old"));
+        TestLayers.createFile(aufs, "/app/menu.txt", "again");
+        assertEquals("again", TestLayers.read(aufs, "/app/menu.txt"));
+        assertFalse(t.real("u").containsKey("app/.wh.menu.txt"), "the marker goes when the name is created again");
+        assertEquals(List.of("base.txt", "conf", "menu.txt"), TestLayers.ls(aufs, "/app"));
+        assertLowersUnchanged();
+    }
+
+    @Test
     void readOnlyOverlayRefusesWrites() {
         Overlay ro = new TestLayers(1, false).file("l0", "f", "x").overlay();
         assertTrue(ro.readOnly());
