@@ -383,7 +383,14 @@ public final class Overlay implements AutoCloseable {
     /** Creates and opens a regular file; returns the real fd. */
     public int create(String path, int mode, int flags, Caller who) {
         int[] fd = {-1};
-        createObject("create", path, Stat.S_IFREG, who, real -> fd[0] = fs.create(real, flags & ~Native.O_NOCTTY, mode & 07777));
+        try {
+            createObject("create", path, Stat.S_IFREG, who, real -> fd[0] = fs.create(real, flags & ~Native.O_NOCTTY, mode & 07777));
+        } catch (RuntimeException e) {
+            if (fd[0] >= 0) {
+                fs.close(fd[0]); // the file was made but could not be put in place: do not leak its descriptor
+            }
+            throw e;
+        }
         return fd[0];
     }
 
