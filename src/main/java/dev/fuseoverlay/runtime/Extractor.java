@@ -116,6 +116,7 @@ public final class Extractor {
         if (old != null && !(old.isDir() && e.isDir())) {
             fs.removeTree(path);
             knownDirs.removeIf(d -> d.equals(rel) || d.startsWith(rel + "/"));
+            old = null;
         }
         int uid = ids.uid(e.uid), gid = ids.gid(e.gid);
         if (uid < 0 || gid < 0) {
