@@ -312,7 +312,7 @@ public final class RuntimeMain implements Callable<Integer> {
             List<String> paths = new ArrayList<>();
             for (String n : names) {
                 Store.checkName("container", n);
-                if (!store.containerExists(n)) {
+                if (!store.containerExists(n) && !Files.isDirectory(store.container(n))) {
                     throw new RuntimeException125("no container named " + n + " (see: runtime ps)");
                 }
                 if (store.running(n)) {
@@ -385,8 +385,7 @@ public final class RuntimeMain implements Callable<Integer> {
             try (OutputStream out = p.getOutputStream()) {
                 TreeExport.write(new RealFs(null), src.toString(), new TarWriter(new java.io.BufferedOutputStream(out, 1 << 16)));
             } catch (IOException e) {
-                failed.set(e);
-                p.destroy();
+                failed.set(e); // closing the stream cuts the archive short: the inside drops its partial layer
             }
             int rc = p.waitFor();
             if (failed.get() != null) {
