@@ -154,8 +154,10 @@ final class ContainerRun {
         if (Boolean.parseBoolean(spec.getProperty("tty"))) {
             c.addAll(List.of(tool("setsid"), "--ctty"));
         }
-        c.addAll(List.of(tool("unshare"), "--root=" + NEWROOT, "--wd=" + workdir,
-                "--setuid", Integer.toString(user.uid()), "--setgid", Integer.toString(user.gid()), "--"));
+        // Groups first (setpriv, while still root), then chroot, chdir and the user ID (unshare).
+        c.addAll(List.of(tool("setpriv"), "--regid=" + user.gid(), "--groups="
+                + user.groups().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")), "--"));
+        c.addAll(List.of(tool("unshare"), "--root=" + NEWROOT, "--wd=" + workdir, "--setuid", Integer.toString(user.uid()), "--"));
         List<String> args = Spec.getList(spec, "arg");
         c.addAll(args.isEmpty() ? List.of("/bin/sh") : args);
         return c;

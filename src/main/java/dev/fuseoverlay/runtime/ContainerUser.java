@@ -6,8 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** {@code --user UID[:GID]} or {@code NAME[:GROUP]}, resolved against the container's /etc/passwd and /etc/group. */
-public record ContainerUser(int uid, int gid, String home) {
+/**
+ * {@code --user UID[:GID]} or {@code NAME[:GROUP]}, resolved against the container's /etc/passwd and
+ * /etc/group; {@code groups} are the supplementary groups (the primary one and every group that lists
+ * the user), as login would set them.
+ */
+public record ContainerUser(int uid, int gid, String home, List<Integer> groups) {
+
+    public ContainerUser(int uid, int gid, String home) {
+        this(uid, gid, home, List.of(gid));
+    }
 
     public static ContainerUser resolve(String spec, Path rootfs) {
         List<String> passwd = lines(rootfs.resolve("etc/passwd"));
@@ -55,7 +63,16 @@ public record ContainerUser(int uid, int gid, String home) {
             gid = n;
         }
         String home = pw != null && !pw[5].isEmpty() ? pw[5] : uid == 0 ? "/root" : "/";
-        return new ContainerUser(uid, gid, home);
+        java.util.TreeSet<Integer> groups = new java.util.TreeSet<>(List.of(gid));
+        if (pw != null) {
+            for (String line : group) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 4 && number(f[2]) != null && java.util.Arrays.asList(f[3].split(",")).contains(pw[0])) {
+                    groups.add(number(f[2]));
+                }
+            }
+        }
+        return new ContainerUser(uid, gid, home, List.copyOf(groups));
     }
 
     private static Integer number(String s) {

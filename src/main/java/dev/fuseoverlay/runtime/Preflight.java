@@ -97,8 +97,9 @@ public final class Preflight {
         int e = Native.errno();
         String mode = "";
         try {
-            mode = " (" + String.join(" ", Files.getPosixFilePermissions(dev).toString(),
-                    Files.getOwner(dev).getName()) + ")";
+            mode = " (c" + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dev)) + " "
+                    + Files.getOwner(dev).getName() + " "
+                    + ((java.nio.file.attribute.GroupPrincipal) Files.getAttribute(dev, "posix:group")).getName() + ")";
         } catch (IOException | UnsupportedOperationException x) {
             // no detail
         }

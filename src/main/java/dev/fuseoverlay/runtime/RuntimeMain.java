@@ -29,7 +29,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = RuntimeMain.Version.class,
         header = "Run commands in containers whose root filesystem is a fuse-overlay of layers, as an ordinary user.",
         subcommands = {RuntimeMain.Run.class, RuntimeMain.Import.class, RuntimeMain.Layers.class, RuntimeMain.Commit.class,
-            RuntimeMain.Ps.class, RuntimeMain.Rm.class},
+            RuntimeMain.Ps.class, RuntimeMain.Rm.class, RuntimeMain.Rmi.class},
         footerHeading = "%n",
         footer = {"State lives in $XDG_DATA_HOME/fuse-overlay-runtime (~/.local/share/fuse-overlay-runtime), or --root DIR,",
             "or $FUSE_OVERLAY_RUNTIME_ROOT. Exit status: the command's; 125 when the runtime itself failed.",
@@ -332,6 +332,78 @@ public final class RuntimeMain implements Callable<Integer> {
             if (rc == 0) {
                 for (String n : names) {
                     System.out.println(n);
+                }
+            }
+            return rc;
+        }
+    }
+
+    // ---- rmi --------------------------------------------------------------------------------------
+
+    @Command(name = "rmi", mixinStandardHelpOptions = true,
+            description = {"Remove layer names; a layer no name, container or other layer uses any more is deleted."})
+    static final class Rmi implements Callable<Integer> {
+        @ParentCommand RuntimeMain parent;
+
+        @Parameters(paramLabel = "LAYER", arity = "1..*", description = "layer names or IDs")
+        List<String> layers;
+
+        @Override
+        public Integer call() throws Exception {
+            Store store = parent.store();
+            List<String> ids = new ArrayList<>();
+            for (String l : layers) {
+                if (l.contains("/")) {
+                    throw new RuntimeException125(l + " is a directory, not a stored layer");
+                }
+                List<String> chain = store.resolveLayer(l);
+                String id = chain.get(chain.size() - 1);
+                if (store.nameToId(l) != null) {
+                    Files.deleteIfExists(store.names().resolve(l));
+                } else {
+                    for (String n : store.namesById().getOrDefault(id, List.of())) {
+                        Files.deleteIfExists(store.names().resolve(n));
+                    }
+                }
+                System.out.println("untagged " + l);
+                ids.add(id);
+            }
+            // Delete what nothing uses any more, then the unnamed layers below it that only it used.
+            List<String> going = new ArrayList<>();
+            java.util.Deque<String> todo = new java.util.ArrayDeque<>(ids);
+            while (!todo.isEmpty()) {
+                String id = todo.poll();
+                if (going.contains(id)) {
+                    continue;
+                }
+                String user = store.layerUser(id, going);
+                if (user != null) {
+                    if (ids.contains(id)) {
+                        System.out.println("kept " + id.substring(0, 12) + " (used by " + user + ")");
+                    }
+                    continue;
+                }
+                going.add(id);
+                List<String> chain = store.chain(id);
+                for (String below : chain.subList(0, chain.size() - 1)) {
+                    if (!below.startsWith("dir:")) {
+                        todo.add(below);
+                    }
+                }
+            }
+            List<String> paths = going.stream().map(id -> store.layerDir(id).toString()).toList();
+            if (paths.isEmpty()) {
+                return 0;
+            }
+            Preflight.require(false);
+            Properties spec = new Properties();
+            Spec.putList(spec, "path", paths);
+            int rc = Launcher.runInside("rm", spec);
+            for (String p : paths) {
+                String id = Path.of(p).getFileName().toString();
+                if (!Files.exists(Path.of(p))) {
+                    Files.deleteIfExists(store.layers().resolve(id + ".meta"));
+                    System.out.println("deleted sha256:" + id);
                 }
             }
             return rc;

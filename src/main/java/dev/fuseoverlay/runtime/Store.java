@@ -242,6 +242,30 @@ public final class Store {
         return n != null ? n.get(0) : ref.substring(0, 12);
     }
 
+    /** What still uses a layer (a name, a container, a layer on top of it), or null if nothing does. */
+    public String layerUser(String id) {
+        return layerUser(id, List.of());
+    }
+
+    /** As {@link #layerUser(String)}, not counting the layers in {@code going} (deleted together). */
+    public String layerUser(String id, java.util.Collection<String> going) {
+        List<String> names = namesById().get(id);
+        if (names != null) {
+            return "layer name " + names.get(0);
+        }
+        for (String c : containerNames()) {
+            if (layersOf(containerConfig(c)).contains(id)) {
+                return "container " + c;
+            }
+        }
+        for (String other : layerIds()) {
+            if (!other.equals(id) && !going.contains(other) && chain(other).contains(id)) {
+                return "layer " + other.substring(0, 12);
+            }
+        }
+        return null;
+    }
+
     // ---- containers ------------------------------------------------------------------------------
 
     public Path container(String name) {

@@ -9,7 +9,7 @@
  *     java ... RuntimeMain --inside (pid 1 of its own pid namespace, root of the new user namespace)
  *       serves the overlay with FUSE in-process, mounted on the container's merged/ (private mount namespace)
  *       bwrap --unshare-pid/ipc/uts[/net] --dev --proc --tmpfs  (a child mount namespace: pivot_root is safe there)
- *         sh -c 'umask 022; exec ...'  [setsid --ctty]  unshare --root=MERGED --wd=DIR --setuid U --setgid G
+ *         sh -c 'umask 022; exec ...'  [setsid --ctty]  setpriv --regid=G --groups=...  unshare --root=MERGED --wd=DIR --setuid U
  *           the command (pid 2 of the container; bwrap's reaper is pid 1)
  * </pre>
  * A JVM cannot unshare its own user namespace (it is multithreaded), hence the re-exec. Nothing of a run is

@@ -114,10 +114,10 @@ class LauncherPartsTest {
         Path root = tmp.resolve("rootfs");
         Files.createDirectories(root.resolve("etc"));
         Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\nwww:x:33:34::/var/www:/bin/sh\n");
-        Files.writeString(root.resolve("etc/group"), "root:x:0:\nstaff:x:50:\n");
+        Files.writeString(root.resolve("etc/group"), "root:x:0:\nstaff:x:50:\nusers:x:100:www,bob\n");
         assertEquals(new ContainerUser(0, 0, "/root"), ContainerUser.resolve(null, root));
-        assertEquals(new ContainerUser(33, 34, "/var/www"), ContainerUser.resolve("www", root));
-        assertEquals(new ContainerUser(33, 50, "/var/www"), ContainerUser.resolve("33:staff", root));
+        assertEquals(new ContainerUser(33, 34, "/var/www", List.of(34, 100)), ContainerUser.resolve("www", root));
+        assertEquals(new ContainerUser(33, 50, "/var/www", List.of(50, 100)), ContainerUser.resolve("33:staff", root));
         assertEquals(new ContainerUser(1000, 0, "/"), ContainerUser.resolve("1000", root));
         assertEquals(new ContainerUser(1000, 1000, "/"), ContainerUser.resolve("1000:1000", root));
         assertThrows(RuntimeException125.class, () -> ContainerUser.resolve("nobody", root));
@@ -148,7 +148,7 @@ class LauncherPartsTest {
         for (String want : List.of("--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts --hostname web",
                 "--unshare-net", "--bind /m /newroot", "--proc /newroot/proc", "--dev /newroot/dev",
                 "--perms 1777 --tmpfs /newroot/tmp", "--clearenv", "--setenv PATH /bin", "--setenv A 1",
-                "--setenv HOME /var/www", "--setenv HOSTNAME web", "--ctty", "--root=/newroot --wd=/srv --setuid 33 --setgid 34 -- id -u")) {
+                "--setenv HOME /var/www", "--setenv HOSTNAME web", "--ctty", "--regid=34 --groups=34 --", "--root=/newroot --wd=/srv --setuid 33 -- id -u")) {
             assertTrue(s.contains(want), want + " in " + s);
         }
         assertFalse(s.contains("PATH /usr/local/sbin"), "-e replaces a default");
@@ -159,7 +159,7 @@ class LauncherPartsTest {
         spec.remove("arg.1");
         String t = String.join(" ", new ContainerRun(spec).bwrapCommand(Path.of("/m"), new ContainerUser(0, 0, "/root"), "/"));
         assertFalse(t.contains("--unshare-net") || t.contains("--ctty"), t);
-        assertTrue(t.endsWith("--setuid 0 --setgid 0 -- /bin/sh"), t);
+        assertTrue(t.endsWith("--regid=0 --groups=0 -- " + Preflight.which("unshare") + " --root=/newroot --wd=/ --setuid 0 -- /bin/sh"), t);
     }
 
     @Test

@@ -376,6 +376,12 @@ class RuntimeIT {
         List<String> l = lines(r.out);
         assertEquals(List.of("1000 /etc/built", "no motd"), l.subList(0, 2));
         assertEquals(0, rt("rm", "build").code);
+        // rmi deletes the layer (subordinate-owned files) once nothing uses it; a named base stays.
+        String id = c.out.split("sha256:")[1].substring(0, 64);
+        Sh rmi = rt("rmi", "app");
+        assertTrue(rmi.out.contains("deleted sha256:" + id), rmi.out + rmi.err);
+        assertFalse(Files.exists(state.resolve("layers/" + id)));
+        assertTrue(rt("layers").out.contains("debian "));
     }
 
     @Test
