@@ -2,10 +2,11 @@
 # Common functions of the podman harnesses (rootful, rootless). Sourced, never run.
 #
 # Everything podman does here runs inside a private mount + pid namespace (ns_enter from ../lib.sh) with
-# a fresh tmpfs on /run, and with its own storage.conf and containers.conf in a temporary base directory
-# (CONTAINERS_STORAGE_CONF, CONTAINERS_CONF): nothing system-wide is read for storage or written, no
-# mount can leak to the host, and every process podman starts (conmon, the mount program's servers,
-# rootless podman's pause process) dies with the namespace.
+# a fresh tmpfs on /run (runc's and netavark's state) and, as root, a copy-on-write /var/lib (podman's
+# blob-info cache), and with its own storage.conf and containers.conf in a temporary base directory
+# (CONTAINERS_STORAGE_CONF, CONTAINERS_CONF): nothing system-wide is configured or written, no mount can
+# leak to the host, and every process podman starts (conmon, the mount program's servers, rootless
+# podman's pause process) dies with the namespace.
 
 # shellcheck source=../lib.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib.sh"
@@ -83,10 +84,11 @@ fstype_at() {
     /proc/self/mountinfo
 }
 
-# fuse_or_overlay_mounts: "MOUNTPOINT FSTYPE" of every FUSE or overlay mount in this mount namespace.
+# fuse_or_overlay_mounts: "MOUNTPOINT FSTYPE" of every FUSE or overlay mount in this mount namespace
+# but the harness's own private /var/lib (source podman-var-lib).
 fuse_or_overlay_mounts() {
   awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break; t = $(i + 1)
-         if (t == "overlay" || t ~ /^fuse/) print $5, t }' /proc/self/mountinfo
+         if ((t == "overlay" || t ~ /^fuse/) && $(i + 2) != "podman-var-lib") print $5, t }' /proc/self/mountinfo
 }
 
 # wait_gone PID...: waits up to 10 s for the processes to exit; prints those still alive.
@@ -101,11 +103,12 @@ wait_gone() {
   echo "$alive"
 }
 
-# other_processes: "PID ARGS" of every process of this pid namespace except the harness's own shells
-# (the ones running $HARNESS_SELF: pid 1, this shell and its subshells).
+# other_processes: "PID ARGS" of every process of this pid namespace except the harness's own: pid 1
+# (the namespace's init is the harness) and the shells running $HARNESS_SELF (this one, its subshells).
 other_processes() {
   local f args
   for f in /proc/[0-9]*; do
+    [ "$f" = /proc/1 ] && continue
     args=()
     mapfile -d '' -t args <"$f/cmdline" 2>/dev/null || continue
     [ ${#args[@]} -eq 0 ] && continue
