@@ -102,6 +102,10 @@ class MountOptionsTest {
         assertNull(o.gidMapping);
         assertThrows(OptionsException.class, () -> parse("gidmapping=0:1"));
         assertThrows(OptionsException.class, () -> parse("gidmapping=a:b:c"));
+        // containers-storage (podman 4.3) starts the value with a colon; fuse-overlayfs skips empty elements
+        o = parse("uidmapping=:0:100000:65536,gidmapping=:0:100000:65536");
+        assertEquals(List.of(new IdMapping.Range(0, 100000, 65536)), o.uidMapping.ranges());
+        assertEquals(List.of(new IdMapping.Range(0, 100000, 65536)), o.gidMapping.ranges());
     }
 
     @Test
