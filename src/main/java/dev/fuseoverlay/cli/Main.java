@@ -104,19 +104,23 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String u : unmatched) {
-            System.err.println("fuse-overlay: unknown argument ignored: " + u);
+        // only the process that mounts speaks: with the two-process fallback the parent stays quiet
+        boolean mounts = serve || foreground || debugFlag;
+        if (mounts) {
+            for (String u : unmatched) {
+                System.err.println("fuse-overlay: unknown argument ignored: " + u);
+            }
         }
         if (positional.isEmpty()) {
             throw new OptionsException("no mountpoint given (see fuse-overlay --help)");
         }
         MountOptions o = MountOptions.parse(Args.bytes(options));
-        if (!serve) {
+        boolean debug = debugFlag || o.debug;
+        if (mounts || debug) {
             for (String w : o.warnings) {
                 System.err.println("fuse-overlay: " + w);
             }
         }
-        boolean debug = debugFlag || o.debug;
         String mountPoint = Args.bytes(positional.get(positional.size() - 1));
         RealFs fs = new RealFs(debug ? System.err : null);
         LayerStack layers = LayerStack.open(o, mountPoint, fs);
