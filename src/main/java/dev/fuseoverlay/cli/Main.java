@@ -5,6 +5,7 @@ import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.options.MountOptions;
 import dev.fuseoverlay.options.OptionsException;
 import dev.fuseoverlay.ops.Overlay;
+import dev.fuseoverlay.ops.Owners;
 import dev.fuseoverlay.ops.Trace;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.Native;
@@ -46,6 +47,8 @@ import picocli.CommandLine.Unmatched;
             "  timeout=SECONDS       kernel cache time for entries and attributes (default 1)",
             "  userxattr             write user.overlay.* xattrs instead of trusted.overlay.*",
             "  redirect_dir=off|nofollow, index=off, metacopy=off, xino=off|auto|on  (kernel options)",
+            "  uidmapping=S:M:N[:S:M:N...], gidmapping=...  show stored id S as M (N ids), as fuse-overlayfs",
+            "  squash_to_root, squash_to_uid=ID, squash_to_gid=ID  every object shows this owner",
             "  ro, rw, dev, nodev, suid, nosuid, exec, noexec, allow_other, allow_root,",
             "  default_permissions, fsname=NAME, debug",
             "Unknown options are ignored with a warning, like fuse-overlayfs.",
@@ -130,6 +133,7 @@ public final class Main implements Callable<Integer> {
             return daemonize();
         }
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
+        ov.setOwners(Owners.of(o));
         String trace = traceFile != null ? traceFile : o.trace == null ? null : Args.text(o.trace);
         if (trace != null) {
             try {

@@ -43,6 +43,8 @@ public final class Overlay implements AutoCloseable {
     private final ReentrantLock ns = new ReentrantLock();
     /** The learner's trace, or null (tracing off: every trace point is one null check). */
     private volatile Trace trace;
+    /** Owner translation (uidmapping=, squash_to_*), or null. */
+    private volatile Owners owners;
     /** The descriptor holding the workdir lock, or -1. */
     private int workLock = -1;
 
@@ -128,6 +130,11 @@ public final class Overlay implements AutoCloseable {
         }
     }
 
+    /** Translates owners between the layers and the merged view (null: ids as stored). */
+    public void setOwners(Owners owners) {
+        this.owners = owners;
+    }
+
     /** Starts (or with null stops) tracing operations and their decisions. */
     public void setTrace(Trace trace) {
         this.trace = trace;
@@ -170,6 +177,16 @@ public final class Overlay implements AutoCloseable {
             throw new ErrnoException(err == Errno.ENOTDIR ? Errno.ENOENT : err, path);
         }
         patch(e, st);
+        showOwners(st);
+    }
+
+    /** uid at offset 28 and gid at 32 of struct stat, as the merged view shows them. */
+    private void showOwners(Pointer st) {
+        Owners o = owners;
+        if (o != null) {
+            st.putInt(28, o.shownUid(st.getInt(28)));
+            st.putInt(32, o.shownGid(st.getInt(32)));
+        }
     }
 
     /** Like getattr, for an open file (its size may be ahead of the path's). */
@@ -182,6 +199,7 @@ public final class Overlay implements AutoCloseable {
         if (e != null) {
             patch(e, st);
         }
+        showOwners(st);
     }
 
     private static void patch(Entry e, Pointer st) {
@@ -210,7 +228,13 @@ public final class Overlay implements AutoCloseable {
     }
 
     public void chown(String path, int uid, int gid) {
-        fs.lchown(writable("chown", path).upperPath(), uid, gid);
+        Owners o = owners;
+        Entry e = writable("chown", path);
+        if (o == null) {
+            fs.lchown(e.upperPath(), uid, gid);
+        } else if (!o.squashed()) {
+            fs.lchown(e.upperPath(), o.storedUid(uid), o.storedGid(gid));
+        }
     }
 
     /** times: {atime sec, nsec, mtime sec, nsec}, UTIME_NOW/UTIME_OMIT allowed in nsec. */
@@ -514,7 +538,10 @@ public final class Overlay implements AutoCloseable {
         }
         Stat p = fs.lstat(parent.upperPath());
         boolean sgid = p != null && (p.mode & Stat.S_ISGID) != 0;
-        fs.lchown(real, who.uid(), sgid ? p.gid : who.gid());
+        Owners o = owners;
+        int uid = o == null ? who.uid() : o.storedUid(who.uid());
+        int gid = sgid ? p.gid : o == null ? who.gid() : o.storedGid(who.gid());
+        fs.lchown(real, uid, gid);
         if (sgid && type == Stat.S_IFDIR) {
             Stat st = fs.lstat(real);
             fs.chmod(real, st.perm() | Stat.S_ISGID);
@@ -630,6 +657,7 @@ public final class Overlay implements AutoCloseable {
         }
         st.putLong(Stat.OFF_INO, d.ino());
         st.putLong(Stat.OFF_NLINK, 0);
+        showOwners(st);
     }
 
     /** Removes an empty merged directory: its upper part (holding only whiteouts) goes, a whiteout hides the rest. */

@@ -38,6 +38,9 @@ public final class MountOptions {
     public String redirectDir = "off", xino = "off";
     public boolean index, metacopy, userXattr;
     public IdMapping uidMapping, gidMapping;
+    /** fuse-overlayfs's squash options: every object shows this owner (-1: not set). */
+    public boolean squashToRoot;
+    public int squashToUid = -1, squashToGid = -1;
     /** Unknown or ignored options, reported as warnings like fuse-overlayfs does. */
     public final List<String> warnings = new ArrayList<>();
 
@@ -100,6 +103,9 @@ public final class MountOptions {
             case "metacopy": metacopy = onOff(key, value); break;
             case "uidmapping": uidMapping = IdMapping.parse(key, need(key, value)); break;
             case "gidmapping": gidMapping = IdMapping.parse(key, need(key, value)); break;
+            case "squash_to_root": squashToRoot = true; break;
+            case "squash_to_uid": squashToUid = id(key, value); break;
+            case "squash_to_gid": squashToGid = id(key, value); break;
             // accepted from mount(8), fstab and libfuse; nothing to do for them
             case "auto": case "noauto": case "user": case "nouser": case "users": case "defaults":
             case "relatime": case "noatime": case "strictatime": case "atime": case "nodiratime": case "async": case "sync":
@@ -112,6 +118,18 @@ public final class MountOptions {
                     break;
                 }
                 warnings.add("unknown argument ignored: " + opt);
+        }
+    }
+
+    private static int id(String key, String value) {
+        try {
+            long v = Long.parseLong(need(key, value));
+            if (v < 0 || v > 0xfffffffeL) {
+                throw new NumberFormatException();
+            }
+            return (int) v;
+        } catch (NumberFormatException e) {
+            throw new OptionsException(key + "=" + value + ": not a user or group id");
         }
     }
 
@@ -189,9 +207,6 @@ public final class MountOptions {
         }
         if (metacopy) {
             throw new OptionsException("metacopy=on is not supported yet");
-        }
-        if (uidMapping != null || gidMapping != null) {
-            throw new OptionsException("uidmapping=/gidmapping= are not supported yet");
         }
     }
 

@@ -116,7 +116,7 @@ class RuntimeIT {
                 }
                 assertEquals("", left, "processes of the test user left after the tests");
             }
-            String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+            String mounts = String.join("\n", Files.readAllLines(Path.of("/proc/self/mountinfo")));
             assertFalse(work != null && mounts.contains(work.toString()), "a mount under the test workspace is left:\n" + mounts);
         } finally {
             if (work != null) {
