@@ -139,8 +139,14 @@ public final class RealFs {
 
     /** @param change a mutation: always through a descriptor reached without following symlinks */
     private long xattr(String path, boolean change, XattrCall call) {
-        if (!change && path.length() < 4000) {
-            return call.apply(path, false);
+        if (!change) {
+            // reads: through the root's descriptor, so a layer path that moved or vanished after the mount
+            // (containers-storage detaches its idmapped layer mounts once the mount program has them) still works
+            int i = rootIndex(path);
+            String via = i < 0 ? path : "/proc/self/fd/" + rootFds[i] + "/" + rel(path);
+            if (via.length() < 4000) {
+                return call.apply(via, false);
+            }
         }
         int fd = (int) at(path, (d, n) -> C.openat(d, n, Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0));
         if (fd < 0) {

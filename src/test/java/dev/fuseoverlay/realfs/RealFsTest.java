@@ -64,6 +64,20 @@ class RealFsTest {
         assertTrue(fs.lstat(up + "/dir") == null);
     }
 
+    @Test
+    void aLayerWhosePathVanishedAfterTheMountIsStillServed() throws Exception {
+        TestLayers t2 = new TestLayers(1).file("l0", "etc/passwd", "x");
+        RealFs fs2 = new RealFs(null);
+        String root = t2.lower(0).toString();
+        fs2.setxattr(root + "/etc/passwd", "user.k", new byte[] {'v'}, 0);
+        fs2.addRoot(root);
+        Files.move(t2.lower(0), t2.root.resolve("moved")); // as containers-storage detaches idmapped layers
+        assertTrue(fs2.lstat(root + "/etc").isDir());
+        assertEquals("v", new String(fs2.getxattr(root + "/etc/passwd", "user.k")));
+        assertEquals(List.of("user.k"), fs2.listxattr(root + "/etc/passwd"));
+        assertEquals(List.of("passwd"), fs2.readdir(root + "/etc").stream().map(DirEntry::name).toList());
+    }
+
     private static List<String> list(Path dir) throws Exception {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
