@@ -27,7 +27,9 @@ final class LayerOptions {
         if (o.lowerDirs.isEmpty()) {
             throw new OptionsException("no lowerdir= given");
         }
-        return Overlay.inspect(LayerStack.open(o, null, fs), fs);
+        Overlay ov = Overlay.inspect(LayerStack.open(o, null, fs), fs);
+        ov.setRedirectDir(o.redirectDir);
+        return ov;
     }
 
     /** A merged path from the command line: absolute, no trailing slash. */

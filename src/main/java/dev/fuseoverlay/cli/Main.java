@@ -46,7 +46,8 @@ import picocli.CommandLine.Unmatched;
             "  trace=FILE            log each operation and the overlay's decision (for learning)",
             "  timeout=SECONDS       kernel cache time for entries and attributes (default 1)",
             "  userxattr             write user.overlay.* xattrs instead of trusted.overlay.*",
-            "  redirect_dir=off|nofollow, index=off, metacopy=off, xino=off|auto|on  (kernel options)",
+            "  redirect_dir=on|follow|nofollow|off  on: rename lower directories in one step (kernel option)",
+            "  index=off, metacopy=off, xino=off|auto|on  (kernel options, at their defaults)",
             "  uidmapping=S:M:N[:S:M:N...], gidmapping=...  show stored id S as M (N ids), as fuse-overlayfs",
             "  squash_to_root, squash_to_uid=ID, squash_to_gid=ID  every object shows this owner",
             "  ro, rw, dev, nodev, suid, nosuid, exec, noexec, allow_other, allow_root,",
@@ -134,6 +135,7 @@ public final class Main implements Callable<Integer> {
         }
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
         ov.setOwners(Owners.of(o));
+        ov.setRedirectDir(o.redirectDir);
         String trace = traceFile != null ? traceFile : o.trace == null ? null : Args.text(o.trace);
         if (trace != null) {
             try {

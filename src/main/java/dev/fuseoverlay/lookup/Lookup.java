@@ -34,6 +34,8 @@ public final class Lookup {
     private final Whiteouts wh;
     private final Cache<String, Entry> dirs = Caffeine.newBuilder().maximumSize(65_536).build();
     private final Entry root;
+    /** redirect_dir=on|follow: directories renamed with a redirect xattr find their lower parts where it says. */
+    private volatile boolean followRedirects;
     /** Bumped by every invalidation, so a lookup that raced with a change is not cached. */
     private volatile long generation;
 
@@ -47,7 +49,7 @@ public final class Lookup {
             stack[i] = new LayerPath(all.get(i), all.get(i).root());
         }
         Stat st = fs.lstat(stack[0].real());
-        this.root = new Entry("/", stack, Stat.S_IFDIR, layers.sameFs() ? st.ino : mapIno(all.get(0), st.ino), false);
+        this.root = new Entry("/", stack, Stat.S_IFDIR, layers.sameFs() ? st.ino : mapIno(all.get(0), st.ino), false, "/");
     }
 
     /** The entry of a merged path; throws ENOENT (or ENOTDIR, ENAMETOOLONG) when it does not exist. */
@@ -96,15 +98,39 @@ public final class Lookup {
             return null;
         }
         String path = Entry.child(parent.path, name);
+        String lowerPath = Entry.child(parent.lowerPath, name);
         List<LayerPath> found = new ArrayList<>(2);
         Stat top = null;
         Stat firstLower = null;
         boolean opaque = false;
-        for (LayerPath dir : parent.stack) {
-            String real = dir.real() + "/" + name;
+        String look = name;       // the name looked up in the parent's directories (a relative redirect changes it)
+        String absolute = null;   // after an absolute redirect: the path looked up from each lower layer's root
+        int next = 0;             // next index into the parent's stack, or into all layers once absolute
+        List<Layer> all = layers.all();
+        while (true) {
+            Layer layer;
+            String dirReal;
+            String leaf;
+            if (absolute == null) {
+                if (next >= parent.stack.length) {
+                    break;
+                }
+                LayerPath dir = parent.stack[next++];
+                layer = dir.layer();
+                dirReal = dir.real();
+                leaf = look;
+            } else {
+                if (next >= all.size()) {
+                    break;
+                }
+                layer = all.get(next++);
+                dirReal = layer.real(Entry.parentOf(absolute));
+                leaf = absolute.substring(absolute.lastIndexOf('/') + 1);
+            }
+            String real = dirReal + "/" + leaf;
             Stat st = fs.lstat(real);
             if (st == null) {
-                if (wh.hasAufsWhiteout(dir.real(), name)) {
+                if (wh.hasAufsWhiteout(dirReal, leaf)) {
                     break;
                 }
                 continue;
@@ -115,7 +141,7 @@ public final class Lookup {
             if (top != null && !st.isDir()) {
                 break; // below a directory only directories merge
             }
-            found.add(new LayerPath(dir.layer(), real));
+            found.add(new LayerPath(layer, real));
             if (top == null) {
                 top = st;
             } else if (firstLower == null) {
@@ -128,12 +154,24 @@ public final class Lookup {
                 opaque = found.size() == 1;
                 break;
             }
+            String redirect = followRedirects ? wh.readRedirect(real) : null;
+            if (redirect != null) {
+                if (redirect.startsWith("/")) {
+                    absolute = redirect;
+                    next = layer.index() + 1;
+                } else if (absolute != null) {
+                    absolute = Entry.child(Entry.parentOf(absolute), redirect);
+                } else {
+                    look = redirect;
+                }
+                lowerPath = absolute != null ? absolute : Entry.child(parent.lowerPath, look);
+            }
         }
         if (top == null) {
             return null;
         }
         LayerPath[] stack = found.toArray(new LayerPath[0]);
-        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque);
+        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque, lowerPath);
     }
 
     /**
@@ -158,6 +196,11 @@ public final class Lookup {
     /** The st_ino the merged view reports for a real inode number of a layer. */
     public long mapIno(Layer layer, long realIno) {
         return layer.fsIndex() == 0 ? realIno : ((long) layer.fsIndex() << 48) ^ realIno;
+    }
+
+    public void followRedirects(boolean follow) {
+        this.followRedirects = follow;
+        invalidateTree("/");
     }
 
     /** Forgets what is known of one path (after its layers changed). */

@@ -130,6 +130,15 @@ public final class Overlay implements AutoCloseable {
         }
     }
 
+    /** redirect_dir=on: renaming a directory with lower parts records a redirect instead of answering EXDEV. */
+    private volatile boolean redirectCreate;
+
+    /** The kernel's redirect_dir option: on (create and follow), follow, nofollow or off (neither). */
+    public void setRedirectDir(String mode) {
+        redirectCreate = mode.equals("on");
+        lookup.followRedirects(mode.equals("on") || mode.equals("follow"));
+    }
+
     /** Translates owners between the layers and the merged view (null: ids as stored). */
     public void setOwners(Owners owners) {
         this.owners = owners;
@@ -778,7 +787,8 @@ public final class Overlay implements AutoCloseable {
                 }
             }
             Trace t = trace;
-            if (src.isDir() && src.hasLower()) {
+            boolean redirect = src.isDir() && src.hasLower() && redirectCreate && (dst == null || !dst.hasLower());
+            if (src.isDir() && src.hasLower() && !redirect) {
                 if (t != null) {
                     t.line("rename " + from + " -> " + to + ": EXDEV, the directory has parts in "
                             + src.stack[src.stack.length - 1].layer().label()
@@ -792,6 +802,13 @@ public final class Overlay implements AutoCloseable {
             String how = t == null || src.hasUpper() ? "in upper" : "copy-up " + describe(src) + " from " + src.top().layer().label();
             String srcReal = copyUp.ensureUpper(from).upperPath();
             dstParent = copyUp.ensureUpper(dstParent.path);
+            if (redirect) {
+                // the kernel's form: within one directory a name, resolved in the parent's lower directories;
+                // elsewhere the path from the root of the lower layers
+                String lp = src.lowerPath;
+                boolean relative = Entry.parentOf(from).equals(Entry.parentOf(to)) && Entry.parentOf(lp).equals(srcParent.lowerPath);
+                wh.writeRedirect(srcReal, relative ? lp.substring(lp.lastIndexOf('/') + 1) : lp);
+            }
             String dstReal = upper.real(to);
             boolean aufs = wh.hasAufsWhiteout(dstParent.upperPath(), toName);
             if (src.isDir() && (lowerPositive(dstParent, toName) || aufs)) {
@@ -834,6 +851,7 @@ public final class Overlay implements AutoCloseable {
             }
             if (t != null) {
                 t.line("rename " + from + " -> " + to + ": " + how + ", moved in upper"
+                        + (redirect ? " with a redirect to " + src.lowerPath + " (redirect_dir=on)" : "")
                         + (dst != null ? ", replacing " + to + " (from " + dst.top().layer().label() + ")" : "")
                         + (srcWhiteout ? ", whiteout left at " + from + " (" + srcHolder.label() + " still has it)" : ""));
             }

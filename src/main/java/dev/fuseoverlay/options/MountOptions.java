@@ -199,9 +199,6 @@ public final class MountOptions {
         if ((upperDir == null) != (workDir == null)) {
             throw new OptionsException(upperDir == null ? "workdir= given without upperdir=" : "upperdir= given without workdir=");
         }
-        if (!redirectDir.equals("off") && !redirectDir.equals("nofollow")) {
-            throw new OptionsException("redirect_dir=" + redirectDir + " is not supported yet (only off/nofollow)");
-        }
         if (index) {
             throw new OptionsException("index=on is not supported yet");
         }

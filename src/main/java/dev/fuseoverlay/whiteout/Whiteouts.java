@@ -133,6 +133,30 @@ public final class Whiteouts {
         return realName.startsWith(escaped) ? ownPrefix + realName.substring(escaped.length()) : null;
     }
 
+    /**
+     * The kernel's redirect xattr of a directory (redirect_dir=on): where its lower parts live, as a name in
+     * the same parent ("www") or a path from the root ("/var/www"); null when there is none or it is unusable.
+     */
+    public String readRedirect(String dir) {
+        byte[] v = fs.getxattr(dir, "trusted.overlay.redirect");
+        if (v == null) {
+            v = fs.getxattr(dir, "user.overlay.redirect");
+        }
+        if (v == null || v.length == 0) {
+            return null;
+        }
+        String r = new String(v, StandardCharsets.ISO_8859_1);
+        if (r.indexOf('\0') >= 0 || r.equals(".") || r.equals("..") || (!r.startsWith("/") && r.indexOf('/') >= 0)
+                || r.contains("/../") || r.endsWith("/..")) {
+            return null; // not a form the kernel writes: never let it point anywhere odd
+        }
+        return r;
+    }
+
+    public void writeRedirect(String dir, String target) {
+        fs.setxattr(dir, ns + ".overlay.redirect", target.getBytes(StandardCharsets.ISO_8859_1), 0);
+    }
+
     /** The inode number recorded at copy-up, or -1. */
     public long readOrigin(String path) {
         byte[] v = fs.getxattr(path, originXattr);

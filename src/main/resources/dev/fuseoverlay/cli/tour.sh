@@ -99,15 +99,14 @@ run "perl -e 'rename(\"merged/var/www\", \"merged/var/html\") or print \"rename:
 decided
 run mv merged/var/www merged/var/html
 run ls merged/var
-if grep -qw overlay /proc/filesystems; then
-  printf '   For comparison, the kernel'"'"'s overlayfs with redirect_dir=on renames such a directory in one step and\n'
-  printf '   records where it came from in a redirect xattr (fuse-overlay does not implement redirect_dir yet):\n'
-  mkdir -p kr/upper kr/work kr/merged
-  run mount -t overlay overlay -o lowerdir=app:base,upperdir=kr/upper,workdir=kr/work,redirect_dir=on kr/merged; MOUNTS+=("$T/kr/merged")
-  run "perl -e 'rename(\"kr/merged/var/www\", \"kr/merged/var/html\") or print \"rename: \$!\\n\"'"
-  run getfattr -n trusted.overlay.redirect kr/upper/var/html
-  run ls -a kr/upper/var/html
-fi
+printf '   With redirect_dir=on (the kernel'"'"'s option, off by default) the same rename is one step: the directory\n'
+printf '   is copied up alone and records where its lower parts live in a redirect xattr.\n'
+mkdir -p kr/upper kr/work kr/merged
+run "$SELF" -o lowerdir=app:base,upperdir=kr/upper,workdir=kr/work,redirect_dir=on kr/merged; MOUNTS+=("$T/kr/merged")
+run "perl -e 'rename(\"kr/merged/var/www\", \"kr/merged/var/html\") or print \"rename: \$!\\n\"'"
+run ls kr/merged/var/html
+run getfattr -n trusted.overlay.redirect kr/upper/var/html
+run ls -a kr/upper/var/html
 
 say "Three coffee shops share one base layer, each with its own upper."
 mkdir -p shop

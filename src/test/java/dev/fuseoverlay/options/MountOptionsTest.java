@@ -89,8 +89,8 @@ class MountOptionsTest {
         assertTrue(o.userXattr);
         o.checkSupported();
         assertThrows(OptionsException.class, () -> parse("redirect_dir=sideways"));
-        assertEquals("redirect_dir=on is not supported yet (only off/nofollow)",
-                assertThrows(OptionsException.class, () -> parse("lowerdir=/a,redirect_dir=on").checkSupported()).getMessage());
+        parse("lowerdir=/a,redirect_dir=on").checkSupported();
+        assertEquals("follow", parse("redirect_dir=follow").redirectDir);
         assertThrows(OptionsException.class, () -> parse("lowerdir=/a,index=on").checkSupported());
     }
 
