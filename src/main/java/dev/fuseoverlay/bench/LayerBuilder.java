@@ -53,7 +53,7 @@ final class LayerBuilder {
         Layers l = new Layers(dir, dir.resolve("lower-usr"), dir.resolve("lower-big"), dir.resolve("native"), dir.resolve("res"),
                 false, 0, 0);
         if (Files.exists(done)) {
-            String[] f = Files.readString(done).trim().split(" ");
+            String[] f = Files.readAllLines(done).get(0).trim().split(" ");
             log.println("layers: reusing " + dir);
             return new Layers(l.dir(), l.bottom(), l.top(), l.nativeTree(), l.res(), Files.isExecutable(l.res().resolve("storm")),
                     Long.parseLong(f[0]), Long.parseLong(f[1]));
