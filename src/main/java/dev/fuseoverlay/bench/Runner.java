@@ -54,6 +54,9 @@ final class Runner {
             }
             Workload w = wByName.get(slot.workload());
             Impl impl = byName.get(slot.impl());
+            if (w.name().equals(Workload.MOUNT) && impl.kind == Impl.Kind.NATIVE) {
+                continue;   // nothing to mount
+            }
             String head = String.format(Locale.ROOT, "[%3d/%d] %-12s round %d/%d  %-15s", n, slots.size(), w.name(), slot.round(), rounds, impl.name);
             List<Sample> got = new ArrayList<>();
             try {
@@ -240,9 +243,40 @@ final class Runner {
             return;
         }
         s.wall = Double.parseDouble(t[1]) - Double.parseDouble(t[0]);
+        Path fio = Path.of(result + ".fio");
+        if (Files.exists(fio)) {
+            double io = fioReadSeconds(Files.readString(fio));
+            Files.delete(fio);
+            if (Double.isNaN(io)) {
+                s.fail("cannot read fio's results");
+                return;
+            }
+            s.wall = io;
+        }
         if (m.pid() > 0) {
             s.fsCpu = Proc.cpuFromStat(f.get("C1")) - Proc.cpuFromStat(f.get("C0"));
         }
+    }
+
+    /**
+     * The time fio spent in reads, from its JSON output: the mean total latency of the first job's reads times
+     * their count (fio's own start-up, which takes most of a second here, is left out). NaN if absent.
+     */
+    static double fioReadSeconds(String json) {
+        int read = json.indexOf("\"read\"");
+        if (read < 0) {
+            return Double.NaN;
+        }
+        java.util.regex.Matcher ios = java.util.regex.Pattern.compile("\"total_ios\"\\s*:\\s*(\\d+)").matcher(json);
+        int lat = json.indexOf("\"lat_ns\"", read);
+        if (!ios.find(read) || lat < 0) {
+            return Double.NaN;
+        }
+        java.util.regex.Matcher mean = java.util.regex.Pattern.compile("\"mean\"\\s*:\\s*([0-9.eE+-]+)").matcher(json);
+        if (!mean.find(lat)) {
+            return Double.NaN;
+        }
+        return Long.parseLong(ios.group(1)) * Double.parseDouble(mean.group(1)) / 1e9;
     }
 
     /** The merged tree as the guard sees it: metadata of everything, content of the files under the scopes. */
@@ -265,6 +299,7 @@ final class Runner {
                 continue;
             }
             TreeDigest rd = digests.get(ref + " " + v);
+            int same = 0;
             for (Sample s : samples) {
                 if (!s.workload.equals(w.name()) || !s.variant.equals(v) || s.round != round || s.impl.equals(ref) || !s.ok()) {
                     continue;
@@ -276,9 +311,13 @@ final class Runner {
                 List<String> diff = rd.differences(d, 4);
                 if (!diff.isEmpty()) {
                     s.fail("merged tree differs from " + ref + "'s: " + String.join("; ", diff));
-                    out.println("         GUARD " + w.name() + " " + v + " round " + round + ": " + s.impl + " " + s.detail);
+                    out.println("         GUARD " + w.name() + " " + v + " round " + round + ": " + s.impl + " FAILED: " + s.detail);
+                } else {
+                    same++;
                 }
             }
+            out.printf(Locale.ROOT, "         guard %s %s round %d: %d other implementation%s show the same %d entries as %s%n",
+                    w.name(), v, round, same, same == 1 ? "" : "s", rd.size(), ref);
         }
     }
 

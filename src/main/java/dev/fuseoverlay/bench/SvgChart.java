@@ -72,7 +72,7 @@ public final class SvgChart {
                 boolean one = Math.abs(v - 1) < 1e-9;
                 s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"/>%n",
                         gx, plotTop, gx, plotBottom, one ? "#000" : "#ddd", one ? "1.5" : "1"));
-                text(s, gx, plotBottom + 14, "text-anchor=\"middle\" fill=\"#444\"", fmt(v) + "x");
+                text(s, gx, plotBottom + 14, "text-anchor=\"middle\" fill=\"#444\"", tick(v) + "x");
             }
         }
         text(s, labelW + plotW / 2.0, plotBottom + 28, "text-anchor=\"middle\" fill=\"#444\"",
@@ -114,6 +114,11 @@ public final class SvgChart {
         }
         s.append("</svg>\n");
         return s.toString();
+    }
+
+    /** A grid label: 0.2, 0.5, 1, 2, 50, 100. */
+    static String tick(double v) {
+        return v >= 1 ? String.format(Locale.ROOT, "%.0f", v) : new java.math.BigDecimal(v).round(new java.math.MathContext(1)).stripTrailingZeros().toPlainString();
     }
 
     static String fmt(double v) {

@@ -38,10 +38,11 @@ record Workload(String name, String description, List<String> variants, boolean 
                 "xargs -0 -a \"$B/small.list\" cat -- >/dev/null"));
         l.add(read("read-seq", "sequential read of the large files (dd bs=1M)", List.of("dd"),
                 "for f in big/*.bin; do dd if=\"$f\" of=/dev/null bs=1M status=none; done"));
-        l.add(read("read-rand", "random 4 KiB reads of one large file (fio psync, same offsets every run)", List.of("fio"),
+        l.add(read("read-rand", "random 4 KiB reads of one large file (fio psync, same offsets every run; "
+                        + "timed by fio itself: the sum of its read latencies, so fio's start-up is not counted)", List.of("fio"),
                 "fio --name=randread --filename=big/file0.bin --readonly --rw=randread --bs=4k --ioengine=psync "
                         + "--size=${BIG_MIB}m --io_size=${RAND_MIB}m --randrepeat=1 --randseed=42 --norandommap "
-                        + "--invalidate=0 --output=/dev/null"));
+                        + "--invalidate=0 --output-format=json --output=\"$R.fio\""));
         l.add(new Workload("write-seq", "sequential write of a new file (dd bs=1M, no fsync)", List.of(WARM), true, List.of("dd"),
                 "cat \"$B/write.src\" >/dev/null", "", "dd if=\"$B/write.src\" of=seqwrite.bin bs=1M status=none",
                 List.of("seqwrite.bin")));
@@ -80,8 +81,11 @@ record Workload(String name, String description, List<String> variants, boolean 
         if (!setup.isEmpty()) {
             s.append(setup).append('\n');
         }
+        // dirty data left by setup (a fresh native copy, the last run's clean-up) must not be written back
+        // inside somebody else's timed part
+        s.append("sync\n");
         if (COLD.equals(variant)) {
-            s.append("sync\necho 3 > /proc/sys/vm/drop_caches\n");
+            s.append("echo 3 > /proc/sys/vm/drop_caches\n");
         } else if (warmupFirst && !warmup.isEmpty()) {
             s.append(warmup).append('\n');
         }

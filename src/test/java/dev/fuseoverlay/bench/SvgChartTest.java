@@ -68,5 +68,8 @@ class SvgChartTest {
         assertEquals("12.3", SvgChart.fmt(12.34));
         assertEquals("0.05", SvgChart.fmt(0.05));
         assertFalse(SvgChart.fmt(0.5).endsWith("0"));
+        assertEquals("0.2", SvgChart.tick(0.2));
+        assertEquals("0.05", SvgChart.tick(0.05));
+        assertEquals("20", SvgChart.tick(20.0));
     }
 }
