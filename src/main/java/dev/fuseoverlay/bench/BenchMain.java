@@ -300,10 +300,19 @@ public final class BenchMain implements Callable<Integer> {
                 }
             });
         } finally {
-            runner.cleanup();
-            spin.stop();
+            if (!runner.stopping) {
+                runner.cleanup();
+                spin.stop();
+            }
         }
-        Runtime.getRuntime().removeShutdownHook(hook);
+        if (runner.stopping) {
+            return 130;   // interrupted: the shutdown hook unmounts and saves the partial results
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            return 130;   // interrupted just now
+        }
         Report rep = save(doc, runner, impls, resultDir, cond, spin, true);
         Proc.removeTree(scratch);
         out.println();

@@ -175,6 +175,9 @@ final class Impl {
         List<String> cmd = fuse() ? List.of("fusermount3", "-u", mnt) : List.of("umount", mnt);
         Proc.Result r = Proc.run(cmd, null, null, 120);
         double secs = r.seconds();
+        if (!r.ok() && Proc.mountedType(mnt) == null) {
+            return secs;   // unmounted meanwhile by the other party (the run and the Ctrl-C clean-up can race)
+        }
         if (!r.ok() || Proc.mountedType(mnt) != null) {
             // busy or hung: detach it (the private namespace keeps this from the rest of the machine)
             Proc.run(List.of("umount", "-l", mnt), null, null, 60);

@@ -328,6 +328,10 @@ final class Runner {
     void cleanup() {
         for (Impl.Mounted m : List.copyOf(active)) {
             try {
+                if (m.mounted() && Proc.mountedType(m.root().toString()) == null) {
+                    active.remove(m);   // the run unmounted it meanwhile
+                    continue;
+                }
                 m.impl().unmount(m);
             } catch (Exception e) {
                 out.println("bench: cleanup: " + e.getMessage());
