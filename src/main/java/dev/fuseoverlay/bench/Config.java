@@ -55,7 +55,7 @@ public final class Config {
         c.stormFiles = 2000;
         c.stormFsyncFiles = 100;
         c.writeMiB = 64;
-        c.randMiB = 4;
+        c.randMiB = 16;
         return c;
     }
 

@@ -40,6 +40,7 @@ public final class SvgChart {
                 }
             }
         }
+        lo = Math.max(lo, MIN_RATIO);   // a native directory that needs no copy-up would stretch the axis to 0.001
         double logLo = Math.floor(Math.log10(lo) * 2) / 2;   // half-decade steps
         double logHi = Math.ceil(Math.log10(hi) * 2) / 2;
         if (logHi - logLo < 1) {
@@ -60,7 +61,8 @@ public final class SvgChart {
         }
         int plotTop = top - 6;
         int plotBottom = top + rows.size() * groupH;
-        // grid: 1, 2, 5 per decade
+        // grid: 1, 2, 5 per decade; labels on all of them only while they have room
+        boolean labelAll = fSpan <= 2.5;
         for (int e = (int) Math.floor(logLo) - 1; e <= (int) Math.ceil(logHi); e++) {
             for (int m : new int[] {1, 2, 5}) {
                 double v = m * Math.pow(10, e);
@@ -72,7 +74,9 @@ public final class SvgChart {
                 boolean one = Math.abs(v - 1) < 1e-9;
                 s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"/>%n",
                         gx, plotTop, gx, plotBottom, one ? "#000" : "#ddd", one ? "1.5" : "1"));
-                text(s, gx, plotBottom + 14, "text-anchor=\"middle\" fill=\"#444\"", tick(v) + "x");
+                if (labelAll || m == 1) {
+                    text(s, gx, plotBottom + 14, "text-anchor=\"middle\" fill=\"#444\"", tick(v) + "x");
+                }
             }
         }
         text(s, labelW + plotW / 2.0, plotBottom + 28, "text-anchor=\"middle\" fill=\"#444\"",
@@ -98,7 +102,7 @@ public final class SvgChart {
                     continue;
                 }
                 double x0 = labelW;
-                double x1 = x.applyAsDouble(v);
+                double x1 = x.applyAsDouble(Math.max(v, Math.pow(10, logLo)));
                 s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%s: %sx</title></rect>%n",
                         x0, by, Math.max(0.5, x1 - x0), barH - 1, color, esc(impl), fmt(v)));
                 text(s, x1 + 3, by + barH - 1, "font-size=\"9\" fill=\"#333\"", fmt(v));
@@ -121,7 +125,13 @@ public final class SvgChart {
         return v >= 1 ? String.format(Locale.ROOT, "%.0f", v) : new java.math.BigDecimal(v).round(new java.math.MathContext(1)).stripTrailingZeros().toPlainString();
     }
 
+    /** Ratios below this are drawn at the left edge of the axis, with their value as the label. */
+    static final double MIN_RATIO = 0.1;
+
     static String fmt(double v) {
+        if (v > 0 && v < 0.01) {
+            return new java.math.BigDecimal(v).round(new java.math.MathContext(1)).stripTrailingZeros().toPlainString();
+        }
         if (v >= 100) {
             return String.format(Locale.ROOT, "%.0f", v);
         }

@@ -62,7 +62,18 @@ class SvgChartTest {
     }
 
     @Test
+    void tinyRatiosAreDrawnAtTheAxisEdgeWithTheirValue() {
+        String svg = SvgChart.render("t", List.of(), "k", List.of("fuse-overlayfs", "fuse-overlay"),
+                List.of(row("w", 0.004, 2.0, Set.of())));
+        assertTrue(svg.contains(">0.004</text>"), svg);
+        assertTrue(svg.contains(">0.1x</text>"), "the axis starts at 0.1x");
+        assertFalse(svg.contains(">0.001x</text>"));
+        assertTrue(barWidth(svg, "fuse-overlayfs: 0.004x") <= 1.0);
+    }
+
+    @Test
     void numberFormat() {
+        assertEquals("0.004", SvgChart.fmt(0.004));
         assertEquals("2.5", SvgChart.fmt(2.5));
         assertEquals("1", SvgChart.fmt(1.0));
         assertEquals("12.3", SvgChart.fmt(12.34));
