@@ -316,8 +316,8 @@ final class Runner {
                     same++;
                 }
             }
-            out.printf(Locale.ROOT, "         guard %s %s round %d: %d other implementation%s show the same %d entries as %s%n",
-                    w.name(), v, round, same, same == 1 ? "" : "s", rd.size(), ref);
+            out.printf(Locale.ROOT, "         guard %s %s round %d: %d other implementation%s the same %d entries as %s%n",
+                    w.name(), v, round, same, same == 1 ? " shows" : "s show", rd.size(), ref);
         }
     }
 

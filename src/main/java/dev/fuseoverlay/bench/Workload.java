@@ -9,6 +9,8 @@ import java.util.List;
  * on one mount; write workloads get a fresh mount (fresh upper and work) per variant and are checked by the
  * correctness guard afterwards, with content hashed under {@code scopes}.
  *
+ * <p>No write workload may modify {@code big/}: the native directory's per-run copy hard-links those files.
+ *
  * <p>Variables the snippets see: {@code M} (the root), {@code B} (the layer set's resources: tarball, helper,
  * path lists), and the sizes {@code N_STORM}, {@code N_STORM_FSYNC}, {@code BIG_MIB}, {@code RAND_MIB}.
  */
