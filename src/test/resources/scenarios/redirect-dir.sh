@@ -10,6 +10,8 @@ setup() {
   echo "index" >"$L1"/var/www/html/index.html
   echo "lib" >"$L1"/opt/app/lib/liba.so
   echo "conf" >"$L1"/opt/app/app.conf
+  mkdir -p "$L1"/empty "$L1"/full/sub
+  echo "f" >"$L1"/full/sub/f
   mkdir -p "$L0"/var/www
   echo "top" >"$L0"/var/www/top.txt
 }
@@ -24,4 +26,7 @@ run() {
   t 'rm opt/app2/app.conf && mkdir opt/app && ls -A opt/app opt/app2'
   t 'mkdir var/www && ls -A var/www'
   t 'rm -rf srv/site && ls -A srv'
+  t 'perl -e "rename(q(full), q(empty)) or die qq(rename: \$!\n)" && ls -R empty && ls -A .'
+  t 'mkdir -p back && mv opt/app2 opt/tmp && mv opt/tmp opt/app2 && ls -R opt/app2'
+  t 'perl -e "rename(q(opt/app2), q(opt/appX)) or die; rename(q(opt/appX), q(opt/app2)) or die" && ls -A opt/app2 opt'
 }

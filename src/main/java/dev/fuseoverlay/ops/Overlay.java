@@ -486,7 +486,10 @@ public final class Overlay implements AutoCloseable {
             Stat at = fs.lstat(dst);
             boolean overWhiteout = at != null; // only a whiteout can be there while the name is not visible
             boolean aufs = wh.hasAufsWhiteout(parent.upperPath(), name);
-            boolean opaque = type == Stat.S_IFDIR && (overWhiteout || aufs || lowerPositive(parent, name));
+            // with redirect_dir=on the kernel also marks a new directory in a merged parent opaque: a redirect
+            // may later make lower parts appear under a name that is new today
+            boolean opaque = type == Stat.S_IFDIR && (overWhiteout || aufs || lowerPositive(parent, name)
+                    || (redirectCreate && parent.hasLower()));
             if (!overWhiteout && !opaque) {
                 builder.build(dst);
                 setOwner(dst, type, parent, who);
@@ -787,7 +790,7 @@ public final class Overlay implements AutoCloseable {
                 }
             }
             Trace t = trace;
-            boolean redirect = src.isDir() && src.hasLower() && redirectCreate && (dst == null || !dst.hasLower());
+            boolean redirect = src.isDir() && src.hasLower() && redirectCreate;
             if (src.isDir() && src.hasLower() && !redirect) {
                 if (t != null) {
                     t.line("rename " + from + " -> " + to + ": EXDEV, the directory has parts in "
@@ -811,7 +814,9 @@ public final class Overlay implements AutoCloseable {
             }
             String dstReal = upper.real(to);
             boolean aufs = wh.hasAufsWhiteout(dstParent.upperPath(), toName);
-            if (src.isDir() && (lowerPositive(dstParent, toName) || aufs)) {
+            if (src.isDir() && !redirect && (lowerPositive(dstParent, toName) || aufs)) {
+                // a directory without lower parts must hide what lower layers hold at its new name; one with a
+                // redirect finds its own lower parts through it instead, and opaque would hide those too
                 wh.setOpaque(srcReal);
             }
             if (dst != null && dst.isDir() && dst.hasUpper()) {
