@@ -1,5 +1,6 @@
 package dev.fuseoverlay.bench;
 
+import dev.fuseoverlay.fuse.Mounter;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -194,7 +195,7 @@ final class Proc {
 
     /** The filesystem type mounted at exactly this path in this mount namespace, or null. */
     static String mountedType(String mountPoint) {
-        String want = escapeMountinfo(mountPoint);
+        String want = Mounter.escapeMountinfo(mountPoint);
         try {
             String type = null;
             for (String line : Files.readAllLines(Paths.get("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1)) {
@@ -213,7 +214,7 @@ final class Proc {
     /** The mountinfo lines whose mountpoint lies under a directory (to find leftovers). */
     static List<String> mountsUnder(String dir) {
         List<String> out = new ArrayList<>();
-        String want = escapeMountinfo(dir);
+        String want = Mounter.escapeMountinfo(dir);
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1)) {
                 String[] f = line.split(" ");
@@ -227,17 +228,6 @@ final class Proc {
         return out;
     }
 
-    static String escapeMountinfo(String path) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : path.toCharArray()) {
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
-                sb.append(String.format("\\%03o", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
 
     /** Writes dirty data and drops the page, dentry and inode caches (needs root). */
     static void dropCaches() throws IOException, InterruptedException {

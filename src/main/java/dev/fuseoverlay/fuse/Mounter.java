@@ -163,7 +163,7 @@ public final class Mounter {
             ProcessBuilder pb = new ProcessBuilder("sh", "-c", script, "fuse-overlay-auto-unmount", mountPoint, dev)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD);
-            pb.environment().put("FO_MNT", escape(mountPoint)); // awk -v would undo mountinfo's \040 escapes
+            pb.environment().put("FO_MNT", escapeMountinfo(mountPoint)); // awk -v would undo mountinfo's \040 escapes
             return pb.start();
         } catch (IOException e) {
             System.err.println("fuse-overlay: auto_unmount unavailable: " + e.getMessage());
@@ -173,7 +173,7 @@ public final class Mounter {
 
     /** MAJ:MIN of the FUSE mount at exactly this path, from /proc/self/mountinfo, or null. */
     static String deviceOf(String mountPoint) {
-        String want = escape(mountPoint);
+        String want = escapeMountinfo(mountPoint);
         String dev = null;
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1)) {
@@ -194,7 +194,8 @@ public final class Mounter {
         return deviceOf(mountPoint) != null;
     }
 
-    private static String escape(String path) {
+    /** A path as /proc/self/mountinfo writes it (space, tab, newline and backslash as octal escapes). */
+    public static String escapeMountinfo(String path) {
         StringBuilder sb = new StringBuilder();
         for (char c : path.toCharArray()) {
             if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {

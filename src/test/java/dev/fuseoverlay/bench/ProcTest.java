@@ -21,6 +21,6 @@ class ProcTest {
 
     @Test
     void mountinfoEscapes() {
-        assertEquals("/a\\040b\\011c\\134d", Proc.escapeMountinfo("/a b\tc\\d"));
+        assertEquals("/a\\040b\\011c\\134d", dev.fuseoverlay.fuse.Mounter.escapeMountinfo("/a b\tc\\d"));
     }
 }
