@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "diff", description = {"What a container changed, like docker diff: A (added), C (changed), D (deleted),",
-        "read from an upper layer in any format. Give the lower layers with -o lowerdir=... to tell A from C."})
+@Command(name = "diff", description = {"What a container changed, like docker diff (A, C, D lines).",
+        "Reads an upper layer in any format; give the lower layers with -o lowerdir=... to tell A from C."})
 final class DiffCommand implements Callable<Integer> {
     @Option(names = "-o", paramLabel = "OPTIONS", description = "lowerdir=A:B (the layers below the upper)")
     List<String> options = new ArrayList<>();

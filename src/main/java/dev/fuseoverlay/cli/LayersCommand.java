@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "layers", aliases = "df", description = {"Per layer: files, bytes on disk, whiteouts, and what the merged view",
-        "no longer shows (shadowed by a layer above or deleted). With --mount, several mounts and the layers they share."})
+@Command(name = "layers", aliases = "df", description = {"Per layer: files, bytes, whiteouts, and what is hidden.",
+        "Hidden: shadowed by a layer above or deleted. With --mount, several mounts and the layers they share."})
 final class LayersCommand implements Callable<Integer> {
     @Mixin
     LayerOptions layers;
