@@ -18,19 +18,12 @@ public final class Entry {
     public final long ino;
     /** The top object is a directory that stops the merge (opaque). */
     public final boolean opaque;
-    /**
-     * Where the lower layers hold this object: its own path, unless a directory above it was renamed with
-     * redirect_dir=on (then the redirect's target). Used to write the redirect when it moves again.
-     */
-    public final String lowerPath;
-
-    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, String lowerPath) {
+    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque) {
         this.path = path;
         this.stack = stack;
         this.type = type;
         this.ino = ino;
         this.opaque = opaque;
-        this.lowerPath = lowerPath;
     }
 
     public LayerPath top() {

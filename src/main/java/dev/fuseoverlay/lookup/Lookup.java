@@ -49,7 +49,7 @@ public final class Lookup {
             stack[i] = new LayerPath(all.get(i), all.get(i).root());
         }
         Stat st = fs.lstat(stack[0].real());
-        this.root = new Entry("/", stack, Stat.S_IFDIR, layers.sameFs() ? st.ino : mapIno(all.get(0), st.ino), false, "/");
+        this.root = new Entry("/", stack, Stat.S_IFDIR, layers.sameFs() ? st.ino : mapIno(all.get(0), st.ino), false);
     }
 
     /** The entry of a merged path; throws ENOENT (or ENOTDIR, ENAMETOOLONG) when it does not exist. */
@@ -98,7 +98,6 @@ public final class Lookup {
             return null;
         }
         String path = Entry.child(parent.path, name);
-        String lowerPath = Entry.child(parent.lowerPath, name);
         List<LayerPath> found = new ArrayList<>(2);
         Stat top = null;
         Stat firstLower = null;
@@ -164,14 +163,13 @@ public final class Lookup {
                 } else {
                     look = redirect;
                 }
-                lowerPath = absolute != null ? absolute : Entry.child(parent.lowerPath, look);
             }
         }
         if (top == null) {
             return null;
         }
         LayerPath[] stack = found.toArray(new LayerPath[0]);
-        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque, lowerPath);
+        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque);
     }
 
     /**

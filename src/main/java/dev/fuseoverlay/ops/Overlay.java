@@ -803,14 +803,11 @@ public final class Overlay implements AutoCloseable {
             Layer srcHolder = lowerHolder(srcParent, src.name());
             boolean srcWhiteout = srcHolder != null;
             String how = t == null || src.hasUpper() ? "in upper" : "copy-up " + describe(src) + " from " + src.top().layer().label();
+            String redirectTo = redirect ? redirectFor(src, from, to) : null; // from the layers as they are now
             String srcReal = copyUp.ensureUpper(from).upperPath();
             dstParent = copyUp.ensureUpper(dstParent.path);
-            if (redirect) {
-                // the kernel's form: within one directory a name, resolved in the parent's lower directories;
-                // elsewhere the path from the root of the lower layers
-                String lp = src.lowerPath;
-                boolean relative = Entry.parentOf(from).equals(Entry.parentOf(to)) && Entry.parentOf(lp).equals(srcParent.lowerPath);
-                wh.writeRedirect(srcReal, relative ? lp.substring(lp.lastIndexOf('/') + 1) : lp);
+            if (redirectTo != null) {
+                wh.writeRedirect(srcReal, redirectTo);
             }
             String dstReal = upper.real(to);
             boolean aufs = wh.hasAufsWhiteout(dstParent.upperPath(), toName);
@@ -856,13 +853,40 @@ public final class Overlay implements AutoCloseable {
             }
             if (t != null) {
                 t.line("rename " + from + " -> " + to + ": " + how + ", moved in upper"
-                        + (redirect ? " with a redirect to " + src.lowerPath + " (redirect_dir=on)" : "")
+                        + (redirect ? " with a redirect to " + (redirectTo != null ? redirectTo : "its existing one") + " (redirect_dir=on)" : "")
                         + (dst != null ? ", replacing " + to + " (from " + dst.top().layer().label() + ")" : "")
                         + (srcWhiteout ? ", whiteout left at " + from + " (" + srcHolder.label() + " still has it)" : ""));
             }
         } finally {
             ns.unlock();
         }
+    }
+
+    /**
+     * The redirect a directory with lower parts gets when it moves, as the kernel computes it
+     * (ovl_set_redirect): an existing upper redirect is kept when it still holds (same directory, or
+     * absolute); within one directory it is the old name; elsewhere the path from the root, built from each
+     * ancestor's upper redirect or name. Null: keep the existing one.
+     */
+    private String redirectFor(Entry src, String from, String to) {
+        boolean samedir = Entry.parentOf(from).equals(Entry.parentOf(to));
+        String existing = src.hasUpper() ? wh.readRedirect(src.upperPath()) : null;
+        if (existing != null && (samedir || existing.startsWith("/"))) {
+            return null;
+        }
+        return samedir ? src.name() : redirectPath(src);
+    }
+
+    /** A merged path as lower layers know it: each ancestor's upper redirect, or its name. */
+    private String redirectPath(Entry e) {
+        if (e.path.equals("/")) {
+            return "/";
+        }
+        String r = e.hasUpper() ? wh.readRedirect(e.upperPath()) : null;
+        if (r != null && r.startsWith("/")) {
+            return r;
+        }
+        return Entry.child(redirectPath(lookup.lookup(Entry.parentOf(e.path))), r != null ? r : e.name());
     }
 
     private boolean sameObject(Entry a, Entry b) {
