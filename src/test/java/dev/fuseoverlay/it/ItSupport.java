@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * that this machine can mount (failing loudly, never skipping), running the harness with a time limit,
  * reading its byte-exact output, and a line diff for failure messages.
  */
-final class ItSupport {
-    static final Path REPO = findRepo();
+public final class ItSupport {
+    public static final Path REPO = findRepo();
     static final Path DIFFRUN = REPO.resolve("src/test/sh/diffrun");
     static final Path NSRUN = REPO.resolve("src/test/sh/nsrun");
     static final Path SCENARIOS = REPO.resolve("src/test/resources/scenarios");
@@ -122,7 +122,7 @@ final class ItSupport {
         }
     }
 
-    private static boolean onPath(String tool) {
+    public static boolean onPath(String tool) {
         String path = System.getenv("PATH") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         return Arrays.stream(path.split(":")).filter(s -> !s.isEmpty())
                 .anyMatch(d -> Files.isExecutable(Paths.get(d, tool)));
@@ -142,7 +142,7 @@ final class ItSupport {
     }
 
     /** Starts a harness command with its combined output going to a log file. */
-    static Process start(Path log, String... cmd) throws IOException {
+    public static Process start(Path log, String... cmd) throws IOException {
         Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -150,7 +150,7 @@ final class ItSupport {
     }
 
     /** Waits for a harness process; on timeout kills it and what it started, and fails. */
-    static int await(Process p, Duration limit, String what) throws InterruptedException {
+    public static int await(Process p, Duration limit, String what) throws InterruptedException {
         if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
@@ -161,7 +161,7 @@ final class ItSupport {
     }
 
     /** A file's bytes as text, one char per byte (names in the layers are arbitrary bytes). */
-    static String read(Path p) {
+    public static String read(Path p) {
         try {
             return Files.readString(p, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
@@ -169,12 +169,12 @@ final class ItSupport {
         }
     }
 
-    static String tail(Path p, int lines) {
+    public static String tail(Path p, int lines) {
         List<String> l = lines(read(p));
         return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
     }
 
-    static List<String> lines(String text) {
+    public static List<String> lines(String text) {
         if (text.isEmpty()) {
             return List.of();
         }

@@ -1,13 +1,20 @@
 package dev.fuseoverlay.podman;
 
+import static dev.fuseoverlay.it.ItSupport.await;
+import static dev.fuseoverlay.it.ItSupport.lines;
+import static dev.fuseoverlay.it.ItSupport.onPath;
+import static dev.fuseoverlay.it.ItSupport.read;
+import static dev.fuseoverlay.it.ItSupport.start;
+import static dev.fuseoverlay.it.ItSupport.tail;
+
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
+import dev.fuseoverlay.it.ItSupport;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -46,7 +53,7 @@ import org.junit.jupiter.api.function.Executable;
  * so the listings must match byte for byte. Results stay in {@code target/it/podman/} for inspection.
  */
 class PodmanIT {
-    static final Path REPO = findRepo();
+    static final Path REPO = ItSupport.REPO;
     static final Path SH = REPO.resolve("src/test/sh/podman");
     static final Path OUT = REPO.resolve("target/it/podman");
     static final Path IMAGES = OUT.resolve("images");
@@ -140,7 +147,7 @@ class PodmanIT {
         assertAll(
             () -> same("podman diff", read(KERNEL.resolve("diff.txt")), d, "fuse"),
             () -> same("podman diff (rootless)", read(KERNEL.resolve("diff.txt")), read(ROOTLESS.resolve("diff.txt")), "rootless"),
-            () -> assertTrue(linesOf(d).containsAll(List.of("D /etc/fo-delete-me", "A /etc/fo-renamed", "D /etc/fo-rename-me",
+            () -> assertTrue(lines(d).containsAll(List.of("D /etc/fo-delete-me", "A /etc/fo-renamed", "D /etc/fo-rename-me",
                     "C /etc/fo-append-me", "A /usr/share/hello-fo/data", "D /usr/share/fo-lower/tree/b",
                     "A /usr/share/fo-lower/tree/new", "A /var/tmp/many/f2")), "podman diff misses changes:\n" + d));
     }
@@ -218,20 +225,6 @@ class PodmanIT {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private static Path findRepo() {
-        for (String start : new String[] {System.getProperty("basedir"), System.getProperty("user.dir")}) {
-            if (start == null) {
-                continue;
-            }
-            for (Path p = Paths.get(start).toAbsolutePath(); p != null; p = p.getParent()) {
-                if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(p.resolve("src/test/sh/podman"))) {
-                    return p;
-                }
-            }
-        }
-        throw new IllegalStateException("cannot find the repository root (pom.xml beside src/test/sh/podman)");
-    }
-
     /** Fails (never skips) unless this machine can run podman on FUSE as root and rootless. */
     static void requireMachine() throws IOException {
         List<String> missing = new ArrayList<>();
@@ -274,27 +267,8 @@ class PodmanIT {
         }
     }
 
-    private static boolean onPath(String tool) {
-        String path = System.getenv("PATH") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        return Arrays.stream(path.split(":")).filter(s -> !s.isEmpty()).anyMatch(d -> Files.isExecutable(Paths.get(d, tool)));
-    }
 
-    private static Process start(Path log, String... cmd) throws IOException {
-        Files.createDirectories(log.getParent());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    }
 
-    /** Waits for a harness; on timeout kills it and everything it started (by PID), and fails. */
-    private static int await(Process p, Duration limit, String what) throws InterruptedException {
-        if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
-            throw new AssertionError(what + " did not finish within " + limit.toSeconds() + " s (a hung mount or podman?)");
-        }
-        return p.exitValue();
-    }
 
     private static void run(Path log, Duration limit, String... cmd) throws IOException, InterruptedException {
         int rc = await(start(log, cmd), limit, cmd[0]);
@@ -311,27 +285,10 @@ class PodmanIT {
         }
     }
 
-    static String read(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            return "<cannot read " + p + ": " + e + ">";
-        }
-    }
 
-    static List<String> linesOf(String text) {
-        if (text.isEmpty()) {
-            return List.of();
-        }
-        List<String> l = new ArrayList<>(Arrays.asList(text.split("\n", -1)));
-        if (l.get(l.size() - 1).isEmpty()) {
-            l.remove(l.size() - 1);
-        }
-        return l;
-    }
 
     private static String firstLine(Path p) {
-        List<String> l = linesOf(read(p));
+        List<String> l = lines(read(p));
         return l.isEmpty() ? "<empty " + p + ">" : l.get(0);
     }
 
@@ -341,10 +298,6 @@ class PodmanIT {
         return nl < 0 ? "" : t.substring(nl + 1);
     }
 
-    private static String tail(Path p, int n) {
-        List<String> l = linesOf(read(p));
-        return String.join("\n", l.subList(Math.max(0, l.size() - n), l.size()));
-    }
 
     /** FILE below its first line (what / is) must be the same in DIR as in the kernel driver's results. */
     private static void sameBelowFirstLine(String what, String file, Path dir) {
@@ -357,8 +310,8 @@ class PodmanIT {
         if (kernel.equals(other)) {
             return;
         }
-        Set<String> k = new LinkedHashSet<>(linesOf(kernel));
-        Set<String> o = new LinkedHashSet<>(linesOf(other));
+        Set<String> k = new LinkedHashSet<>(lines(kernel));
+        Set<String> o = new LinkedHashSet<>(lines(other));
         List<String> onlyK = k.stream().filter(l -> !o.contains(l)).limit(40).collect(Collectors.toList());
         List<String> onlyO = o.stream().filter(l -> !k.contains(l)).limit(40).collect(Collectors.toList());
         StringBuilder b = new StringBuilder(what + " differs between the kernel overlay driver and " + otherName + ":\n");
@@ -371,14 +324,14 @@ class PodmanIT {
     }
 
     private static void present(String listing, String what, String... prefixes) {
-        List<String> lines = linesOf(listing);
+        List<String> lines = lines(listing);
         List<String> missing = Arrays.stream(prefixes).filter(p -> lines.stream().noneMatch(l -> l.startsWith(p)))
                 .collect(Collectors.toList());
         assertEquals(List.of(), missing, what + ": expected entries missing");
     }
 
     private static void absent(String listing, String what, String... prefixes) {
-        List<String> found = linesOf(listing).stream().filter(l -> Arrays.stream(prefixes).anyMatch(l::startsWith))
+        List<String> found = lines(listing).stream().filter(l -> Arrays.stream(prefixes).anyMatch(l::startsWith))
                 .collect(Collectors.toList());
         assertEquals(List.of(), found, what + ": entries that must be gone are there");
     }
