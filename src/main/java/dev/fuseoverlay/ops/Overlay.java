@@ -139,6 +139,34 @@ public final class Overlay implements AutoCloseable {
         lookup.followRedirects(mode.equals("on") || mode.equals("follow"));
     }
 
+    /** The kernel's xino option ("off", "auto", "on"): the inode numbers of layers on several filesystems. */
+    public void setXino(String mode) {
+        lookup.setXino(mode);
+    }
+
+    /** fuse-overlayfs's static_nlink: every directory reports st_nlink 1 (not only merged ones). */
+    private volatile boolean staticNlink;
+
+    public void setStaticNlink(boolean on) {
+        staticNlink = on;
+    }
+
+    /**
+     * fuse-overlayfs's noxattrs=1: getxattr, listxattr and setxattr answer ENOSYS, which the FUSE kernel module
+     * remembers and turns into EOPNOTSUPP for the caller; removexattr still works, as there.
+     */
+    private volatile boolean noXattrs;
+
+    public void setXattrsDisabled(boolean disabled) {
+        noXattrs = disabled;
+    }
+
+    private void xattrsEnabled(String path) {
+        if (noXattrs) {
+            throw new ErrnoException(Errno.ENOSYS, path);
+        }
+    }
+
     /** Translates owners between the layers and the merged view (null: ids as stored). */
     public void setOwners(Owners owners) {
         this.owners = owners;
@@ -211,9 +239,9 @@ public final class Overlay implements AutoCloseable {
         showOwners(st);
     }
 
-    private static void patch(Entry e, Pointer st) {
+    private void patch(Entry e, Pointer st) {
         st.putLong(Stat.OFF_INO, e.ino);
-        if (e.isMergedDir()) {
+        if (e.isMergedDir() || (staticNlink && e.isDir())) {
             st.putLong(Stat.OFF_NLINK, 1); // like the kernel: counting subdirectories across layers is not worth it
         }
     }
@@ -315,6 +343,7 @@ public final class Overlay implements AutoCloseable {
 
     /** getxattr into a caller's buffer (size 0 asks for the size); returns the size. */
     public long getxattr(String path, String name, Pointer value, long size) {
+        xattrsEnabled(path);
         Entry e = lookup.lookup(path);
         long n = fs.getxattrInto(e.top().real(), wh.realXattrName(name), value, size);
         if (n < 0) {
@@ -325,6 +354,7 @@ public final class Overlay implements AutoCloseable {
 
     /** The xattr names of a merged object as the merged view shows them (the overlay's own hidden). */
     public List<String> listxattr(String path) {
+        xattrsEnabled(path);
         Entry e = lookup.lookup(path);
         List<String> out = new ArrayList<>();
         for (String n : fs.listxattr(e.top().real())) {
@@ -337,6 +367,7 @@ public final class Overlay implements AutoCloseable {
     }
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
+        xattrsEnabled(path);
         fs.setxattr(writable("setxattr " + name, path).upperPath(), wh.realXattrName(name), value, size, flags);
     }
 
