@@ -143,6 +143,7 @@ public final class Main implements Callable<Integer> {
         ov.setXino(o.xino);
         ov.setStaticNlink(o.staticNlink);
         ov.setXattrsDisabled(o.noXattrs);
+        ov.setXattrPermissions(o.xattrPermissions);
         if (!o.userXattr && !ov.readOnly() && ov.whiteouts().namespace().equals("user")) {
             // one informational line, before the mount is ready (stdout is the launcher's READY channel)
             System.err.println("fuse-overlay: overlay xattrs in user.overlay.* (trusted.* not writable on the upper layer)");

@@ -244,9 +244,7 @@ public final class MountOptions {
         if (metacopy) {
             throw new OptionsException("metacopy=on is not supported yet");
         }
-        if (xattrPermissions != 0) {
-            throw new OptionsException("xattr_permissions=" + xattrPermissions + " is not supported yet");
-        }
+
     }
 
     /** A read-only overlay: no upper layer, or {@code ro}. */
