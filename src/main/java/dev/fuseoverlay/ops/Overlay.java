@@ -406,8 +406,8 @@ public final class Overlay implements AutoCloseable {
     public long getxattr(String path, String name, Pointer value, long size) {
         xattrsEnabled(path);
         Entry e = lookup.lookup(path);
-        if (StatOverride.isOverrideName(name)) {
-            throw new ErrnoException(Errno.ENODATA, path); // fuse-overlayfs's own, hidden as there
+        if (overrides != null && StatOverride.isOverrideName(name)) {
+            throw new ErrnoException(Errno.ENODATA, path); // the overrides' own, hidden as in fuse-overlayfs
         }
         long n = fs.getxattrInto(e.top().real(), wh.realXattrName(name), value, size);
         if (n < 0) {
@@ -423,7 +423,7 @@ public final class Overlay implements AutoCloseable {
         List<String> out = new ArrayList<>();
         for (String n : fs.listxattr(e.top().real())) {
             String shown = wh.visibleXattrName(n);
-            if (shown != null && !StatOverride.isOverrideName(shown)) {
+            if (shown != null && (overrides == null || !StatOverride.isOverrideName(shown))) {
                 out.add(shown);
             }
         }
@@ -432,14 +432,14 @@ public final class Overlay implements AutoCloseable {
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
         xattrsEnabled(path);
-        if (StatOverride.isOverrideName(name)) {
+        if (overrides != null && StatOverride.isOverrideName(name)) {
             throw new ErrnoException(Errno.EPERM, path); // fuse-overlayfs refuses its own names too
         }
         fs.setxattr(writable("setxattr " + name, path).upperPath(), wh.realXattrName(name), value, size, flags);
     }
 
     public void removexattr(String path, String name) {
-        if (StatOverride.isOverrideName(name)) {
+        if (overrides != null && StatOverride.isOverrideName(name)) {
             throw new ErrnoException(Errno.EPERM, path);
         }
         String real = wh.realXattrName(name);

@@ -99,12 +99,9 @@ final class StatOverride {
         }
     }
 
-    /**
-     * Whether an xattr name is fuse-overlayfs's bookkeeping: {@code user.fuseoverlayfs.*} (its origin, opaque
-     * and override xattrs) or one of the override names. Hidden from the merged view, never set through it.
-     */
+    /** Whether an xattr name is one of the override names (hidden and refused while overrides are in use). */
     static boolean isOverrideName(String name) {
-        return name.startsWith("user.fuseoverlayfs.") || name.equals(PRIVILEGED) || name.equals(CONTAINERS);
+        return name.equals(USER) || name.equals(PRIVILEGED) || name.equals(CONTAINERS);
     }
 
     /** Overrides uid (offset 28), gid (32) and mode (24) of a filled struct stat for an object of a layer. */
