@@ -64,10 +64,10 @@ dump() {
         *) [ -n "$p" ] && xattr_kept "$line" && XA["$p"]+="${XA["$p"]:+ }$line" ;;
       esac
     done < <(getfattr -R -h -d -m - -e hex --absolute-names . 2>/dev/null)
-    find . -mindepth "$depth" -printf '%p\0%y\0%m\0%U:%G\0%s\0%n\0%i\0%l\0%T@ %C@\0' |
+    find . -mindepth "$depth" -printf '%p\0%y\0%m\0%U:%G\0%s\0%n\0%i\0%l\0%T@ %C@\0%D\0' |
       while IFS= read -r -d '' p && IFS= read -r -d '' y && IFS= read -r -d '' m && IFS= read -r -d '' ug &&
         IFS= read -r -d '' s && IFS= read -r -d '' n && IFS= read -r -d '' i && IFS= read -r -d '' l &&
-        IFS= read -r -d '' times; do
+        IFS= read -r -d '' times && IFS= read -r -d '' dev; do
         local qp ql rdev=
         printf -v qp '%q' "$p"
         case $y in c | b) rdev="$(stat -c '%Hr:%Lr' -- "$p")" ;; esac
@@ -89,21 +89,25 @@ dump() {
           line="${line% }"
         fi
         printf '%s\n' "$line"
-        # hard-link bookkeeping on a side channel (fd 3): inode and path of every non-directory
-        [ "$y" != d ] && [ "$n" != whiteout ] && printf '%s\t%s\n' "$i" "$qp" >&3
+        # hard-link bookkeeping on a side channel (fd 3): device:inode and path of every non-directory
+        # (st_dev too: kernel overlayfs with xino=off tells layers on other filesystems apart by st_dev alone)
+        [ "$y" != d ] && [ "$n" != whiteout ] && printf '%s:%s\t%s\n' "$dev" "$i" "$qp" >&3
       done 3>"$links" | sort
     # paths sharing an inode: one line per group
     sort "$links" | awk -F'\t' '
-      $1 == prev { grp = grp " " $2; cnt++; next }
+      $1 "" == prev { grp = grp " " $2; cnt++; next }
       { if (cnt > 1) print "hardlinks: " grp; prev = $1; grp = $2; cnt = 1 }
       END { if (cnt > 1) print "hardlinks: " grp }' | sort
     rm -f "$links"
   )
 }
 
-# inodes DIR: "path ino" of every entry (for the st_ino-stable-across-remount check).
+# inodes DIR [NONDIR]: "path ino" of every entry (of every non-directory when NONDIR=1), for the
+# st_ino-stable-across-remount check.
 inodes() {
-  (cd "$1" && find . -printf '%p\0%i\0' | while IFS= read -r -d '' p && IFS= read -r -d '' i; do
+  local notdir=()
+  [ "${2:-0}" = 1 ] && notdir=('!' -type d)
+  (cd "$1" && find . "${notdir[@]}" -printf '%p\0%i\0' | while IFS= read -r -d '' p && IFS= read -r -d '' i; do
     local qp
     printf -v qp '%q' "$p"
     printf '%s %s\n' "$qp" "$i"

@@ -47,9 +47,12 @@ import picocli.CommandLine.Unmatched;
             "  timeout=SECONDS       kernel cache time for names and negative lookups (default 1)",
             "  attr_timeout=SECONDS  kernel cache time for attributes (default 0: exact hard links)",
             "  noauto_unmount        leave a dead mountpoint if the server is killed (default: remove it)",
-            "  userxattr             write user.overlay.* xattrs instead of trusted.overlay.*",
+            "  userxattr             user.overlay.* xattrs instead of trusted.overlay.* (automatic if trusted.* fails)",
             "  redirect_dir=on|follow|nofollow|off  on: rename lower directories in one step (kernel option)",
-            "  index=off, metacopy=off, xino=off|auto|on  (kernel options, at their defaults)",
+            "  index=off, metacopy=off  (kernel options, at their defaults)",
+            "  xino=off|auto|on      kernel option: on/auto put the layer's filesystem in the high inode bits",
+            "  noxattrs=1, static_nlink, noacl  fuse-overlayfs options: no xattrs; directories nlink 1; no ACLs",
+            "  xattr_permissions=0|1|2  fuse-overlayfs option: owners and modes kept in an override xattr",
             "  uidmapping=S:M:N[:S:M:N...], gidmapping=...  show stored id S as M (N ids), as fuse-overlayfs",
             "  squash_to_root, squash_to_uid=ID, squash_to_gid=ID  every object shows this owner",
             "  ro, rw, dev, nodev, suid, nosuid, exec, noexec, allow_other, allow_root,",
@@ -138,6 +141,14 @@ public final class Main implements Callable<Integer> {
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
         ov.setOwners(Owners.of(o));
         ov.setRedirectDir(o.redirectDir);
+        ov.setXino(o.xino);
+        ov.setStaticNlink(o.staticNlink);
+        ov.setXattrsDisabled(o.noXattrs);
+        ov.setXattrPermissions(o.xattrPermissions);
+        if (!o.userXattr && !ov.readOnly() && ov.whiteouts().namespace().equals("user")) {
+            // one informational line, before the mount is ready (stdout is the launcher's READY channel)
+            System.err.println("fuse-overlay: overlay xattrs in user.overlay.* (trusted.* not writable on the upper layer)");
+        }
         String trace = traceFile != null ? traceFile : o.trace == null ? null : Args.text(o.trace);
         if (trace != null) {
             try {

@@ -33,7 +33,9 @@ public final class Lookup {
     private final RealFs fs;
     private final Whiteouts wh;
     private final Cache<String, Entry> dirs = Caffeine.newBuilder().maximumSize(65_536).build();
-    private final Entry root;
+    private volatile Entry root;
+    /** How real inode numbers become merged ones (xino=). */
+    private volatile InodeNumbers inos;
     /** redirect_dir=on|follow: directories renamed with a redirect xattr find their lower parts where it says. */
     private volatile boolean followRedirects;
     /** Bumped by every invalidation, so a lookup that raced with a change is not cached. */
@@ -48,8 +50,20 @@ public final class Lookup {
         for (int i = 0; i < stack.length; i++) {
             stack[i] = new LayerPath(all.get(i), all.get(i).root());
         }
+        this.inos = InodeNumbers.of(layers, "off");
+        this.root = rootEntry(stack);
+    }
+
+    private Entry rootEntry(LayerPath[] stack) {
         Stat st = fs.lstat(stack[0].real());
-        this.root = new Entry("/", stack, Stat.S_IFDIR, layers.sameFs() ? st.ino : mapIno(all.get(0), st.ino), false);
+        return new Entry("/", stack, Stat.S_IFDIR, mapIno(stack[0].layer(), st.ino), false);
+    }
+
+    /** The kernel's xino= option ("off", "auto", "on"): how inode numbers of several filesystems are told apart. */
+    public void setXino(String mode) {
+        inos = InodeNumbers.of(layers, mode);
+        root = rootEntry(root.stack);
+        invalidateTree("/");
     }
 
     /** The entry of a merged path; throws ENOENT (or ENOTDIR, ENAMETOOLONG) when it does not exist. */
@@ -181,7 +195,7 @@ public final class Lookup {
         LayerPath t = stack[0];
         if (t.layer().upper()) {
             long origin = wh.readOrigin(t.real());
-            if (origin >= 0) {
+            if (origin != -1) {
                 return origin;
             }
             if (firstLower != null) {
@@ -193,7 +207,7 @@ public final class Lookup {
 
     /** The st_ino the merged view reports for a real inode number of a layer. */
     public long mapIno(Layer layer, long realIno) {
-        return layer.fsIndex() == 0 ? realIno : ((long) layer.fsIndex() << 48) ^ realIno;
+        return inos.map(layer, realIno);
     }
 
     public void followRedirects(boolean follow) {

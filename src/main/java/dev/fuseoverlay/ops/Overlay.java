@@ -19,6 +19,7 @@ import dev.fuseoverlay.whiteout.Whiteouts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -139,6 +140,46 @@ public final class Overlay implements AutoCloseable {
         lookup.followRedirects(mode.equals("on") || mode.equals("follow"));
     }
 
+    /** The kernel's xino option ("off", "auto", "on"): the inode numbers of layers on several filesystems. */
+    public void setXino(String mode) {
+        lookup.setXino(mode);
+    }
+
+    /** fuse-overlayfs's static_nlink: every directory reports st_nlink 1 (not only merged ones). */
+    private volatile boolean staticNlink;
+
+    public void setStaticNlink(boolean on) {
+        staticNlink = on;
+    }
+
+    /**
+     * fuse-overlayfs's noxattrs=1: getxattr, listxattr and setxattr answer ENOSYS, which the FUSE kernel module
+     * remembers and turns into EOPNOTSUPP for the caller; removexattr still works, as there.
+     */
+    private volatile boolean noXattrs;
+
+    public void setXattrsDisabled(boolean disabled) {
+        noXattrs = disabled;
+    }
+
+    private void xattrsEnabled(String path) {
+        if (noXattrs) {
+            throw new ErrnoException(Errno.ENOSYS, path);
+        }
+    }
+
+    /** fuse-overlayfs's owner and mode override xattrs (xattr_permissions=, layer root markers), or null. */
+    private volatile StatOverride overrides;
+
+    /**
+     * fuse-overlayfs's xattr_permissions=0|1|2: 1 or 2 keep the owners and modes the mount shows in the
+     * override xattr of the upper layer; layers whose root carries an override xattr are read with it in
+     * every case, as fuse-overlayfs does.
+     */
+    public void setXattrPermissions(int mode) {
+        overrides = StatOverride.open(layers, fs, mode);
+    }
+
     /** Translates owners between the layers and the merged view (null: ids as stored). */
     public void setOwners(Owners owners) {
         this.owners = owners;
@@ -186,6 +227,10 @@ public final class Overlay implements AutoCloseable {
             throw new ErrnoException(err == Errno.ENOTDIR ? Errno.ENOENT : err, path);
         }
         patch(e, st);
+        StatOverride so = overrides;
+        if (so != null) {
+            so.apply(e.top().layer(), e.top().real(), st);
+        }
         showOwners(st);
     }
 
@@ -207,13 +252,17 @@ public final class Overlay implements AutoCloseable {
         Entry e = path == null ? null : lookup.find(path);
         if (e != null) {
             patch(e, st);
+            StatOverride so = overrides;
+            if (so != null) {
+                so.apply(e.top().layer(), e.top().real(), st);
+            }
         }
         showOwners(st);
     }
 
-    private static void patch(Entry e, Pointer st) {
+    private void patch(Entry e, Pointer st) {
         st.putLong(Stat.OFF_INO, e.ino);
-        if (e.isMergedDir()) {
+        if (e.isMergedDir() || (staticNlink && e.isDir())) {
             st.putLong(Stat.OFF_NLINK, 1); // like the kernel: counting subdirectories across layers is not worth it
         }
     }
@@ -233,12 +282,28 @@ public final class Overlay implements AutoCloseable {
         if (e.type == Stat.S_IFLNK) {
             throw new ErrnoException(Errno.EOPNOTSUPP, path);
         }
+        StatOverride so = overrides;
+        if (so != null && so.upperActive() && (e.isDir() || e.type == Stat.S_IFREG)) {
+            int[] cur = so.shown(e.upperPath());
+            so.write(e.upperPath(), cur[0], cur[1], e.type | (mode & 07777), false);
+            return;
+        }
         fs.chmod(e.upperPath(), mode & 07777);
     }
 
     public void chown(String path, int uid, int gid) {
         Owners o = owners;
         Entry e = writable("chown", path);
+        StatOverride so = overrides;
+        if (so != null && so.upperActive() && (e.isDir() || e.type == Stat.S_IFREG)) {
+            if (o == null || !o.squashed()) {
+                int[] cur = so.shown(e.upperPath());
+                int u = uid == -1 ? cur[0] : o == null ? uid : o.storedUid(uid);
+                int g = gid == -1 ? cur[1] : o == null ? gid : o.storedGid(gid);
+                so.write(e.upperPath(), u, g, cur[2], false);
+            }
+            return;
+        }
         if (o == null) {
             fs.lchown(e.upperPath(), uid, gid);
         } else if (!o.squashed()) {
@@ -282,15 +347,39 @@ public final class Overlay implements AutoCloseable {
     private Entry writable(String op, String path) {
         requireWritable(path);
         Trace t = trace;
-        if (t == null) {
+        StatOverride so = overrides;
+        boolean keep = so != null && so.upperActive();
+        if (t == null && !keep) {
             return copyUp.ensureUpper(path);
         }
         Entry before = lookup.lookup(path);
         Entry after = copyUp.ensureUpper(path);
+        if (keep && !before.hasUpper()) {
+            keepShownOwner(so, before, after);
+        }
+        if (t == null) {
+            return after;
+        }
         String what = op.contains("%s") ? String.format(op, path) : op + " " + path;
         t.line(what + ": " + (before.hasUpper() ? "already in upper"
                 : "copy-up " + describe(before) + " from " + before.top().layer().label() + " into upper"));
         return after;
+    }
+
+    /**
+     * After a copy-up with overrides in upper: the copy records the owner and mode the lower object showed
+     * (its real ones, or its own layer's override), and its real mode is widened like a new object's.
+     */
+    private void keepShownOwner(StatOverride so, Entry before, Entry after) {
+        if (!after.isDir() && after.type != Stat.S_IFREG) {
+            return;
+        }
+        Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE);
+        if (fs.lstatInto(before.top().real(), st) != 0) {
+            return;
+        }
+        so.apply(before.top().layer(), before.top().real(), st);
+        so.write(after.upperPath(), st.getInt(28), st.getInt(32), st.getInt(Stat.OFF_MODE), true);
     }
 
     /** "612 bytes", "directory", "symlink" ... for trace lines. */
@@ -315,7 +404,11 @@ public final class Overlay implements AutoCloseable {
 
     /** getxattr into a caller's buffer (size 0 asks for the size); returns the size. */
     public long getxattr(String path, String name, Pointer value, long size) {
+        xattrsEnabled(path);
         Entry e = lookup.lookup(path);
+        if (overrides != null && StatOverride.isOverrideName(name)) {
+            throw new ErrnoException(Errno.ENODATA, path); // the overrides' own, hidden as in fuse-overlayfs
+        }
         long n = fs.getxattrInto(e.top().real(), wh.realXattrName(name), value, size);
         if (n < 0) {
             throw new ErrnoException((int) -n, path);
@@ -325,11 +418,12 @@ public final class Overlay implements AutoCloseable {
 
     /** The xattr names of a merged object as the merged view shows them (the overlay's own hidden). */
     public List<String> listxattr(String path) {
+        xattrsEnabled(path);
         Entry e = lookup.lookup(path);
         List<String> out = new ArrayList<>();
         for (String n : fs.listxattr(e.top().real())) {
             String shown = wh.visibleXattrName(n);
-            if (shown != null) {
+            if (shown != null && (overrides == null || !StatOverride.isOverrideName(shown))) {
                 out.add(shown);
             }
         }
@@ -337,10 +431,17 @@ public final class Overlay implements AutoCloseable {
     }
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
+        xattrsEnabled(path);
+        if (overrides != null && StatOverride.isOverrideName(name)) {
+            throw new ErrnoException(Errno.EPERM, path); // fuse-overlayfs refuses its own names too
+        }
         fs.setxattr(writable("setxattr " + name, path).upperPath(), wh.realXattrName(name), value, size, flags);
     }
 
     public void removexattr(String path, String name) {
+        if (overrides != null && StatOverride.isOverrideName(name)) {
+            throw new ErrnoException(Errno.EPERM, path);
+        }
         String real = wh.realXattrName(name);
         Entry e = lookup.lookup(path);
         if (fs.getxattr(e.top().real(), real) == null) {
@@ -545,6 +646,18 @@ public final class Overlay implements AutoCloseable {
 
     /** New objects belong to the caller; the group follows a set-group-ID parent as on any Unix filesystem. */
     private void setOwner(String real, int type, Entry parent, Caller who) {
+        StatOverride so = overrides;
+        if (who != null && so != null && so.upperActive() && (type == Stat.S_IFDIR || type == Stat.S_IFREG)) {
+            // the real object stays the server's; the owner the mount shows goes to the override xattr
+            int[] p = so.shown(parent.upperPath());
+            boolean sgid = (p[2] & Stat.S_ISGID) != 0;
+            Owners o = owners;
+            int uid = o == null ? who.uid() : o.storedUid(who.uid());
+            int gid = sgid ? p[1] : o == null ? who.gid() : o.storedGid(who.gid());
+            int mode = fs.lstat(real).mode | (sgid && type == Stat.S_IFDIR ? Stat.S_ISGID : 0);
+            so.write(real, uid, gid, mode, true);
+            return;
+        }
         if (who == null || !root) {
             return;
         }

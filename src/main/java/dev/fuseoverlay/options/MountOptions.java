@@ -34,13 +34,20 @@ public final class MountOptions {
     public boolean autoUnmount = true;
     public String fsname;
     public String trace;
-    /** Kernel options: accepted with the kernel's meaning; only the kernel's defaults are implemented so far. */
+    /** Kernel options, with the kernel's meaning. */
     public String redirectDir = "off", xino = "off";
     public boolean index, metacopy, userXattr;
     public IdMapping uidMapping, gidMapping;
     /** fuse-overlayfs's squash options: every object shows this owner (-1: not set). */
     public boolean squashToRoot;
     public int squashToUid = -1, squashToGid = -1;
+    /**
+     * fuse-overlayfs's options, with its meaning and syntax: {@code noxattrs=N} (N != 0: no xattrs through
+     * the mount), {@code static_nlink} (directories report nlink 1), {@code noacl} (no POSIX ACL support in
+     * the kernel), {@code xattr_permissions=0|1|2} (owners and modes kept in an override xattr).
+     */
+    public boolean noXattrs, staticNlink, noAcl;
+    public int xattrPermissions;
     /** Unknown or ignored options, reported as warnings like fuse-overlayfs does. */
     public final List<String> warnings = new ArrayList<>();
 
@@ -101,6 +108,29 @@ public final class MountOptions {
             case "xino": xino = oneOf(key, value, "on", "auto", "off"); break;
             case "index": index = onOff(key, value); break;
             case "metacopy": metacopy = onOff(key, value); break;
+            case "noxattrs":
+                if (value == null) {
+                    warnings.add("unknown argument ignored: " + opt); // fuse-overlayfs knows only noxattrs=N
+                } else {
+                    noXattrs = integer(key, value) != 0;
+                }
+                break;
+            case "static_nlink":
+            case "noacl":
+                if (value != null) {
+                    warnings.add("unknown argument ignored: " + opt); // fuse-overlayfs takes them bare only
+                } else if (key.equals("noacl")) {
+                    noAcl = true;
+                } else {
+                    staticNlink = true;
+                }
+                break;
+            case "xattr_permissions":
+                xattrPermissions = integer(key, value);
+                if (xattrPermissions < 0 || xattrPermissions > 2) {
+                    throw new OptionsException(opt + ": expected 0, 1 or 2");
+                }
+                break;
             case "uidmapping": uidMapping = IdMapping.parse(key, need(key, value)); break;
             case "gidmapping": gidMapping = IdMapping.parse(key, need(key, value)); break;
             case "squash_to_root": squashToRoot = true; break;
@@ -130,6 +160,15 @@ public final class MountOptions {
             return (int) v;
         } catch (NumberFormatException e) {
             throw new OptionsException(key + "=" + value + ": not a user or group id");
+        }
+    }
+
+    /** A decimal integer as fuse-overlayfs's "%d" options take it. */
+    private static int integer(String key, String value) {
+        try {
+            return Integer.parseInt(need(key, value).trim());
+        } catch (NumberFormatException e) {
+            throw new OptionsException(key + "=" + value + ": not an integer");
         }
     }
 
@@ -205,6 +244,7 @@ public final class MountOptions {
         if (metacopy) {
             throw new OptionsException("metacopy=on is not supported yet");
         }
+
     }
 
     /** A read-only overlay: no upper layer, or {@code ro}. */

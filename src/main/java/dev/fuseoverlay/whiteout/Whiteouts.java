@@ -157,21 +157,24 @@ public final class Whiteouts {
         fs.setxattr(dir, ns + ".overlay.redirect", target.getBytes(StandardCharsets.ISO_8859_1), 0);
     }
 
-    /** The inode number recorded at copy-up, or -1. */
+    /**
+     * The inode number recorded at copy-up, or -1 (all bits set, never an inode number). Numbers are unsigned
+     * 64-bit: with xino the filesystem's fsid sits in the top bits.
+     */
     public long readOrigin(String path) {
         byte[] v = fs.getxattr(path, originXattr);
         if (v == null) {
             return -1;
         }
         try {
-            return Long.parseLong(new String(v, StandardCharsets.US_ASCII));
+            return Long.parseUnsignedLong(new String(v, StandardCharsets.US_ASCII));
         } catch (NumberFormatException e) {
             return -1;
         }
     }
 
     public void writeOrigin(String path, long ino) {
-        fs.trySetxattr(path, originXattr, Long.toString(ino).getBytes(StandardCharsets.US_ASCII));
+        fs.trySetxattr(path, originXattr, Long.toUnsignedString(ino).getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Whether the upper filesystem takes 0/0 character devices (probed once per mount in the work dir). */

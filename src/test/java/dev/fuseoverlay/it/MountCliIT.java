@@ -130,6 +130,21 @@ class MountCliIT {
         refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u $B/m");
     }
 
+    @Test
+    void badXinoValue(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,xino=maybe $B/m");
+    }
+
+    @Test
+    void badXattrPermissionsValue(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,xattr_permissions=3 $B/m");
+    }
+
+    @Test
+    void nonNumericNoxattrs(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,noxattrs=abc $B/m");
+    }
+
     private static void refused(TestInfo t, String extraSetup, String args) throws Exception {
         Path out = run(t, PRELUDE + extraSetup + String.format(REFUSAL, args));
         String stderr = read(out.resolve("stderr"));
@@ -195,6 +210,44 @@ class MountCliIT {
             () -> assertEquals("yes\n", read(out.resolve("mounted")), "not mounted"),
             () -> assertEquals("lower\n", read(out.resolve("read")), "reading through the mount"),
             () -> assertEquals("yes\n", read(out.resolve("server-exited")), "the server did not exit after fusermount3 -u"));
+    }
+
+    /**
+     * Rootless, in a user namespace, trusted.* cannot be written: fuse-overlay keeps its xattrs in
+     * user.overlay.* by itself, says so in one line on stderr (nothing on stdout, exit 0), and writes the
+     * same upper layer as kernel overlayfs mounted there with {@code userxattr} (which it needs there).
+     */
+    @Test
+    void rootlessChoosesUserXattrsLikeTheKernelsUserxattr(TestInfo t) throws Exception {
+        Path out = run(t, """
+                for impl in kernel fuse; do
+                  mkdir -p $impl/l/d $impl/l/e $impl/u $impl/w $impl/m
+                  echo lower >$impl/l/f; echo x >$impl/l/d/x; echo y >$impl/l/e/y
+                done
+                ops='rm f && rm -rf d && mkdir d && echo n >d/n && mv e/y e/z && ls -A . d e'
+                unshare --user --map-root-user --mount bash -c '
+                  B=$1 FUSE_OVERLAY=$2 OUT=$3 ops=$4
+                  mount -t overlay overlay -o lowerdir=$B/kernel/l,upperdir=$B/kernel/u,workdir=$B/kernel/w,userxattr $B/kernel/m \
+                    && (cd $B/kernel/m && eval "$ops") >$OUT/kernel-ops 2>&1
+                  umount $B/kernel/m
+                  "$FUSE_OVERLAY" -o lowerdir=$B/fuse/l,upperdir=$B/fuse/u,workdir=$B/fuse/w $B/fuse/m >$OUT/stdout 2>$OUT/stderr
+                  echo $? >$OUT/rc
+                  (cd $B/fuse/m && eval "$ops") >$OUT/fuse-ops 2>&1
+                  umount $B/fuse/m
+                ' rootless "$B" "$FUSE_OVERLAY" "$OUT" "$ops"
+                dump kernel/u upper >"$OUT/kernel-upper"
+                dump fuse/u upper >"$OUT/fuse-upper"
+                """);
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "exit status; stderr: " + read(out.resolve("stderr"))),
+            () -> assertEquals("fuse-overlay: overlay xattrs in user.overlay.* (trusted.* not writable on the upper layer)\n",
+                    read(out.resolve("stderr")), "one informational line on stderr"),
+            () -> assertEquals("", read(out.resolve("stdout")), "nothing on stdout"),
+            () -> assertTrue(read(out.resolve("kernel-upper")).contains("user.overlay.opaque=0x79"),
+                    "the kernel wrote an opaque directory:\n" + read(out.resolve("kernel-upper"))),
+            () -> assertEquals(read(out.resolve("kernel-ops")), read(out.resolve("fuse-ops")), "what the commands printed"),
+            () -> assertEquals(read(out.resolve("kernel-upper")), read(out.resolve("fuse-upper")),
+                    "the upper layer, kernel overlayfs with userxattr vs fuse-overlay choosing by itself"));
     }
 
     /**

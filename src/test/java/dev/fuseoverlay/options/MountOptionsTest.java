@@ -95,6 +95,35 @@ class MountOptionsTest {
     }
 
     @Test
+    void fuseOverlayfsOptionsWithItsSyntax() {
+        MountOptions o = parse("lowerdir=/a,noxattrs=1,static_nlink,noacl,xattr_permissions=0");
+        assertTrue(o.noXattrs);
+        assertTrue(o.staticNlink);
+        assertTrue(o.noAcl);
+        assertEquals(0, o.xattrPermissions);
+        assertTrue(o.warnings.isEmpty(), o.warnings.toString());
+        o.checkSupported();
+        assertFalse(parse("noxattrs=0").noXattrs);
+        assertTrue(parse("noxattrs=2").noXattrs, "fuse-overlayfs: any non-zero number");
+        // fuse-overlayfs knows noxattrs only with a number and the others only bare: the rest is unknown
+        MountOptions odd = parse("noxattrs,static_nlink=1,noacl=1");
+        assertFalse(odd.noXattrs || odd.staticNlink || odd.noAcl);
+        assertEquals(List.of("unknown argument ignored: noxattrs", "unknown argument ignored: static_nlink=1",
+                "unknown argument ignored: noacl=1"), odd.warnings);
+    }
+
+    @Test
+    void badValuesOfFuseOverlayfsOptionsAreOneLineErrors() {
+        assertEquals("noxattrs=abc: not an integer", assertThrows(OptionsException.class, () -> parse("noxattrs=abc")).getMessage());
+        assertEquals("xattr_permissions=3: expected 0, 1 or 2",
+                assertThrows(OptionsException.class, () -> parse("xattr_permissions=3")).getMessage());
+        assertEquals("xattr_permissions=x: not an integer",
+                assertThrows(OptionsException.class, () -> parse("xattr_permissions=x")).getMessage());
+        assertEquals("xino=maybe: expected one of on, auto, off",
+                assertThrows(OptionsException.class, () -> parse("xino=maybe")).getMessage());
+    }
+
+    @Test
     void idMappingsParsed() {
         MountOptions o = parse("uidmapping=0:1000:1:1:100000:65536");
         assertEquals(2, o.uidMapping.ranges().size());

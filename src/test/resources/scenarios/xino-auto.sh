@@ -1,0 +1,4 @@
+# xino=auto with layers on three filesystems, compared with kernel overlayfs (see lib/xino.bash).
+XINO=auto
+# shellcheck source=lib/xino.bash
+. "$(dirname "$SCEN")/lib/xino.bash"
