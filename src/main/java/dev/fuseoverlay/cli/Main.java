@@ -138,6 +138,10 @@ public final class Main implements Callable<Integer> {
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
         ov.setOwners(Owners.of(o));
         ov.setRedirectDir(o.redirectDir);
+        String indexOff = ov.setIndex(o.index);
+        if (indexOff != null) {
+            System.err.println("fuse-overlay: index=on: " + indexOff);
+        }
         String trace = traceFile != null ? traceFile : o.trace == null ? null : Args.text(o.trace);
         if (trace != null) {
             try {

@@ -2,12 +2,14 @@ package dev.fuseoverlay.copyup;
 
 import dev.fuseoverlay.layer.Layer;
 import dev.fuseoverlay.lookup.Entry;
+import dev.fuseoverlay.lookup.Index;
 import dev.fuseoverlay.lookup.Lookup;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.Native;
 import dev.fuseoverlay.realfs.RealFs;
 import dev.fuseoverlay.realfs.Stat;
+import dev.fuseoverlay.whiteout.OriginHandle;
 import dev.fuseoverlay.whiteout.Whiteouts;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -73,19 +75,39 @@ public final class CopyUp {
     }
 
     private void copy(Entry e) {
+        String parent = upper.real(Entry.parentOf(e.path));
+        Stat parentSt = fs.lstat(parent);
+        Index index = lookup.index();
+        if (e.indexOnly) {
+            // another name of this lower hard link was copied up already: link its index entry here
+            index.linkUp(e.top().real(), upper.real(e.path));
+            restoreTimes(parent, parentSt);
+            return;
+        }
         String src = e.top().real();
         Stat st = fs.lstat(src);
         if (st == null) {
             throw new ErrnoException(Errno.ENOENT, "copy-up source vanished: " + RealFs.printable(src));
         }
-        String parent = upper.real(Entry.parentOf(e.path));
-        Stat parentSt = fs.lstat(parent);
+        OriginHandle origin = null;
+        if (index != null) {
+            origin = index.handleOf(src, e.top().layer()); // the kernel records it when it can (ovl_do_copy_up)
+        }
+        if (origin != null && !st.isDir() && st.nlink > 1) {
+            copyToIndex(e, src, st, origin, index);
+            wh.setImpure(parent);
+            restoreTimes(parent, parentSt);
+            return;
+        }
         String tmp = tempName();
         try {
             build(src, st, tmp);
             if (st.isDir() || st.nlink == 1) {
                 // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
                 wh.writeOrigin(tmp, e.ino);
+                if (origin != null) {
+                    wh.writeOriginHandle(tmp, origin);
+                }
             }
             // NOREPLACE: if a whiteout or another copy landed there meanwhile, it wins and this copy is dropped
             int err = fs.tryRename2(tmp, upper.real(e.path), Native.RENAME_NOREPLACE);
@@ -101,7 +123,38 @@ public final class CopyUp {
             removeQuietly(tmp);
             throw ex;
         }
+        if (origin != null && (st.isDir() || st.nlink == 1)) {
+            wh.setImpure(parent);
+        }
         restoreTimes(parent, parentSt);
+    }
+
+    /**
+     * index=on, a lower hard link (the kernel's ovl_do_copy_up with to_index): the object is copied (data
+     * and all) to {@code workdir/index/HEX} with its origin and merged link count, then this name becomes a
+     * hard link to it in upper; its other names find it there ({@link Lookup}) and link it in turn.
+     */
+    private void copyToIndex(Entry e, String src, Stat st, OriginHandle origin, Index index) {
+        String entry = index.pathFor(origin);
+        if (fs.lstat(entry) == null) {
+            String tmp = tempName();
+            try {
+                build(src, st, tmp);
+                wh.writeOrigin(tmp, e.ino);
+                wh.writeOriginHandle(tmp, origin);
+                index.setNlink(tmp, st.nlink, 1);
+                int err = fs.tryRename2(tmp, entry, Native.RENAME_NOREPLACE);
+                if (err == Errno.EEXIST) {
+                    removeQuietly(tmp); // another name's copy-up won: link that one
+                } else if (err != 0) {
+                    throw new ErrnoException(err, "copy-up rename into " + RealFs.printable(entry));
+                }
+            } catch (RuntimeException ex) {
+                removeQuietly(tmp);
+                throw ex;
+            }
+        }
+        index.linkUp(entry, upper.real(e.path));
     }
 
     /** Builds a copy of a real object at {@code dst} (in work). */

@@ -18,12 +18,24 @@ public final class Entry {
     public final long ino;
     /** The top object is a directory that stops the merge (opaque). */
     public final boolean opaque;
+    /**
+     * index=on: {@code stack[0]} is the index entry of a lower hard link ({@code workdir/index/...}, in the
+     * upper filesystem) that another name of it was copied up to; this name has no upper of its own yet
+     * (the kernel's inode with an upper but a dentry without an "upper alias"). Reads go to the index entry.
+     */
+    public final boolean indexOnly;
+
     Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque) {
+        this(path, stack, type, ino, opaque, false);
+    }
+
+    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, boolean indexOnly) {
         this.path = path;
         this.stack = stack;
         this.type = type;
         this.ino = ino;
         this.opaque = opaque;
+        this.indexOnly = indexOnly;
     }
 
     public LayerPath top() {
@@ -34,9 +46,9 @@ public final class Entry {
         return type == Stat.S_IFDIR;
     }
 
-    /** The top object is in the upper layer. */
+    /** The top object is in the upper layer under this entry's name. */
     public boolean hasUpper() {
-        return stack[0].layer().upper();
+        return stack[0].layer().upper() && !indexOnly;
     }
 
     /** The real path in the upper layer, or null. */

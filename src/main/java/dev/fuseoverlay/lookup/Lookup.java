@@ -36,6 +36,8 @@ public final class Lookup {
     private final Entry root;
     /** redirect_dir=on|follow: directories renamed with a redirect xattr find their lower parts where it says. */
     private volatile boolean followRedirects;
+    /** index=on: lower hard links find the copy-up of another of their names; null when off. */
+    private volatile Index index;
     /** Bumped by every invalidation, so a lookup that raced with a change is not cached. */
     private volatile long generation;
 
@@ -168,6 +170,15 @@ public final class Lookup {
         if (top == null) {
             return null;
         }
+        Index ix = index;
+        if (ix != null && !top.isDir() && top.nlink > 1 && !found.get(0).layer().upper()) {
+            LayerPath low = found.get(0);
+            String entry = ix.find(low.real(), low.layer(), top);
+            if (entry != null) {
+                LayerPath[] stack = {new LayerPath(layers.upper(), entry), low};
+                return new Entry(path, stack, top.type(), mapIno(low.layer(), top.ino), false, true);
+            }
+        }
         LayerPath[] stack = found.toArray(new LayerPath[0]);
         return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque);
     }
@@ -184,6 +195,13 @@ public final class Lookup {
             if (origin >= 0) {
                 return origin;
             }
+            Index ix = index;
+            if (ix != null && firstLower == null) {
+                origin = ix.originIno(t.real(), this); // copied up by the kernel: its origin's number
+                if (origin >= 0) {
+                    return origin;
+                }
+            }
             if (firstLower != null) {
                 return mapIno(stack[1].layer(), firstLower.ino);
             }
@@ -194,6 +212,16 @@ public final class Lookup {
     /** The st_ino the merged view reports for a real inode number of a layer. */
     public long mapIno(Layer layer, long realIno) {
         return layer.fsIndex() == 0 ? realIno : ((long) layer.fsIndex() << 48) ^ realIno;
+    }
+
+    /** index=on (an {@link Index}) or off (null). */
+    public void setIndex(Index index) {
+        this.index = index;
+        invalidateTree("/");
+    }
+
+    public Index index() {
+        return index;
     }
 
     public void followRedirects(boolean follow) {

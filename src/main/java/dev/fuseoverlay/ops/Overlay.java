@@ -6,6 +6,7 @@ import dev.fuseoverlay.copyup.CopyUp;
 import dev.fuseoverlay.layer.Layer;
 import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.lookup.Entry;
+import dev.fuseoverlay.lookup.Index;
 import dev.fuseoverlay.lookup.LayerPath;
 import dev.fuseoverlay.lookup.Lookup;
 import dev.fuseoverlay.readdir.DirItem;
@@ -139,6 +140,31 @@ public final class Overlay implements AutoCloseable {
         lookup.followRedirects(mode.equals("on") || mode.equals("follow"));
     }
 
+    /**
+     * The kernel's index option. On: lower hard links stay one inode across copy-up ({@link Index}); the
+     * first mount records which layers the index belongs to and later ones check it (a one-line
+     * {@link dev.fuseoverlay.options.OptionsException} when they differ). Falls back to off, returning the
+     * reason, where the layers cannot encode file handles, as the kernel does. A read-only overlay has no
+     * index.
+     *
+     * @return null, or why the index is off although asked for (for a warning)
+     */
+    public String setIndex(boolean on) {
+        if (!on || upper == null) {
+            lookup.setIndex(null);
+            return null;
+        }
+        String why = Index.unusable(fs, layers);
+        if (why != null) {
+            lookup.setIndex(null);
+            return why + ", falling back to index=off";
+        }
+        Index ix = new Index(fs, wh, layers, Index.dirFor(layers.workDir()));
+        ix.prepare();
+        lookup.setIndex(ix);
+        return null;
+    }
+
     /** Translates owners between the layers and the merged view (null: ids as stored). */
     public void setOwners(Owners owners) {
         this.owners = owners;
@@ -186,7 +212,16 @@ public final class Overlay implements AutoCloseable {
             throw new ErrnoException(err == Errno.ENOTDIR ? Errno.ENOENT : err, path);
         }
         patch(e, st);
+        indexNlink(e, st);
         showOwners(st);
+    }
+
+    /** index=on: an indexed hard link reports the merged link count recorded with it. */
+    private void indexNlink(Entry e, Pointer st) {
+        Index ix = lookup.index();
+        if (ix != null && !e.isDir() && e.top().layer().upper()) {
+            st.putLong(Stat.OFF_NLINK, ix.mergedNlink(e.top().real(), st.getLong(Stat.OFF_NLINK), -1));
+        }
     }
 
     /** uid at offset 28 and gid at 32 of struct stat, as the merged view shows them. */
@@ -207,6 +242,7 @@ public final class Overlay implements AutoCloseable {
         Entry e = path == null ? null : lookup.find(path);
         if (e != null) {
             patch(e, st);
+            indexNlink(e, st);
         }
         showOwners(st);
     }
@@ -710,6 +746,34 @@ public final class Overlay implements AutoCloseable {
      * @return what was done, for the trace
      */
     private String removeAndWhiteout(Entry e, Entry parent) {
+        String indexEntry = null;
+        Index ix = lookup.index();
+        if (ix != null && !e.isDir()) {
+            // like the kernel's ovl_nlink_start: a lower hard link is copied (linked) up before a name of it
+            // goes, so the merged link count kept with its index entry stays right; the entry goes with the
+            // last name
+            if (!e.hasUpper() && (e.indexOnly || nlink(e) > 1)) {
+                e = copyUp.ensureUpper(e.path);
+            }
+            if (e.hasUpper()) {
+                indexEntry = ix.entryOf(e.upperPath());
+            }
+        }
+        try {
+            return removeAndWhiteout0(e, parent);
+        } finally {
+            if (indexEntry != null) {
+                ix.dropIfOrphan(indexEntry);
+            }
+        }
+    }
+
+    private long nlink(Entry e) {
+        Stat st = fs.lstat(e.top().real());
+        return st == null ? 0 : st.nlink;
+    }
+
+    private String removeAndWhiteout0(Entry e, Entry parent) {
         Layer holder = lowerHolder(parent, e.name());
         String dst = upper.real(e.path);
         if (!e.hasUpper()) {
@@ -789,6 +853,27 @@ public final class Overlay implements AutoCloseable {
                     return; // two names of one file: POSIX says do nothing
                 }
             }
+            String dstIndex = null;
+            Index ix = lookup.index();
+            if (ix != null && dst != null && !dst.isDir()) {
+                // the replaced name is one name less of its object: as in unlink, an indexed one is linked up first
+                if (!dst.hasUpper() && (dst.indexOnly || nlink(dst) > 1)) {
+                    dst = copyUp.ensureUpper(to);
+                }
+                dstIndex = dst.hasUpper() ? ix.entryOf(dst.upperPath()) : null;
+            }
+            renameChecked(src, from, to, toName, dstParent, dst);
+            if (dstIndex != null) {
+                ix.dropIfOrphan(dstIndex);
+            }
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    /** rename once the target is known to be replaceable. */
+    private void renameChecked(Entry src, String from, String to, String toName, Entry dstParent, Entry dst) {
+        {
             Trace t = trace;
             boolean redirect = src.isDir() && src.hasLower() && redirectCreate;
             if (src.isDir() && src.hasLower() && !redirect) {
@@ -857,8 +942,6 @@ public final class Overlay implements AutoCloseable {
                         + (dst != null ? ", replacing " + to + " (from " + dst.top().layer().label() + ")" : "")
                         + (srcWhiteout ? ", whiteout left at " + from + " (" + srcHolder.label() + " still has it)" : ""));
             }
-        } finally {
-            ns.unlock();
         }
     }
 

@@ -34,7 +34,7 @@ public final class MountOptions {
     public boolean autoUnmount = true;
     public String fsname;
     public String trace;
-    /** Kernel options: accepted with the kernel's meaning; only the kernel's defaults are implemented so far. */
+    /** Kernel options, with the kernel's meaning (index=on: see Overlay.setIndex). */
     public String redirectDir = "off", xino = "off";
     public boolean index, metacopy, userXattr;
     public IdMapping uidMapping, gidMapping;
@@ -198,9 +198,6 @@ public final class MountOptions {
         }
         if ((upperDir == null) != (workDir == null)) {
             throw new OptionsException(upperDir == null ? "workdir= given without upperdir=" : "upperdir= given without workdir=");
-        }
-        if (index) {
-            throw new OptionsException("index=on is not supported yet");
         }
         if (metacopy) {
             throw new OptionsException("metacopy=on is not supported yet");
