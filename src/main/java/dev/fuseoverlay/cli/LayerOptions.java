@@ -29,6 +29,7 @@ final class LayerOptions {
         }
         Overlay ov = Overlay.inspect(LayerStack.open(o, null, fs), fs);
         ov.setRedirectDir(o.redirectDir);
+        ov.setMetacopy(o.metacopy);
         return ov;
     }
 

@@ -138,6 +138,7 @@ public final class Main implements Callable<Integer> {
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
         ov.setOwners(Owners.of(o));
         ov.setRedirectDir(o.redirectDir);
+        ov.setMetacopy(o.metacopy);
         String indexOff = ov.setIndex(o.index);
         if (indexOff != null) {
             System.err.println("fuse-overlay: index=on: " + indexOff);

@@ -4,6 +4,7 @@ import dev.fuseoverlay.layer.Layer;
 import dev.fuseoverlay.lookup.Entry;
 import dev.fuseoverlay.lookup.Index;
 import dev.fuseoverlay.lookup.Lookup;
+import dev.fuseoverlay.lookup.Origins;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.Native;
@@ -54,19 +55,42 @@ public final class CopyUp {
 
     /** Makes sure a merged path has its object in the upper layer; returns the entry as it is after. */
     public Entry ensureUpper(String path) {
+        return ensure(path, false);
+    }
+
+    /**
+     * Like {@link #ensureUpper}, for a change of metadata only (chmod, chown, utimens, xattrs, rename): with
+     * metacopy=on a lower regular file is copied without its data, as the kernel's ovl_copy_up_flags(0)
+     * does; the returned entry may be a {@link Entry#metacopy}.
+     */
+    public Entry ensureUpperMeta(String path) {
+        return ensure(path, true);
+    }
+
+    private static boolean done(Entry e, boolean metaOnly) {
+        return e.hasUpper() && (metaOnly || !e.metacopy);
+    }
+
+    private Entry ensure(String path, boolean metaOnly) {
         Entry e = lookup.lookup(path);
-        if (e.hasUpper()) {
+        if (done(e, metaOnly)) {
             return e;
         }
-        ensureUpper(Entry.parentOf(path));
+        if (!e.hasUpper()) {
+            ensureUpper(Entry.parentOf(path));
+        }
         ReentrantLock lock = locks[(path.hashCode() & 0x7fffffff) % STRIPES];
         lock.lock();
         try {
             e = lookup.lookup(path);
-            if (e.hasUpper()) {
+            if (done(e, metaOnly)) {
                 return e;
             }
-            copy(e);
+            if (e.hasUpper()) {
+                copyData(e);
+            } else {
+                copy(e, metaOnly && lookup.metacopy() && e.type == Stat.S_IFREG);
+            }
             lookup.invalidate(path);
             return lookup.lookup(path);
         } finally {
@@ -74,7 +98,35 @@ public final class CopyUp {
         }
     }
 
-    private void copy(Entry e) {
+    /**
+     * Gives a metacopy its data (the kernel's ovl_copy_up_meta_inode_data): the lower data is copied into
+     * the upper file in place, its times kept, then the metacopy mark goes; origin and redirect stay.
+     */
+    private void copyData(Entry e) {
+        fillData(e.data().real(), e.upperPath());
+    }
+
+    private void fillData(String data, String up) {
+        int in = fs.open(data, Native.O_RDONLY);
+        try {
+            int out = fs.open(up, Native.O_WRONLY);
+            try {
+                Stat st = fs.fstat(out);
+                fs.copyData(in, out, st.size);
+                fs.futimens(out, times(st));
+                if (fsync) {
+                    fs.fsync(out);
+                }
+            } finally {
+                fs.close(out);
+            }
+        } finally {
+            fs.close(in);
+        }
+        wh.clearMetacopy(up);
+    }
+
+    private void copy(Entry e, boolean metaOnly) {
         String parent = upper.real(Entry.parentOf(e.path));
         Stat parentSt = fs.lstat(parent);
         Index index = lookup.index();
@@ -90,10 +142,11 @@ public final class CopyUp {
             throw new ErrnoException(Errno.ENOENT, "copy-up source vanished: " + RealFs.printable(src));
         }
         OriginHandle origin = null;
-        if (index != null) {
-            origin = index.handleOf(src, e.top().layer()); // the kernel records it when it can (ovl_do_copy_up)
+        Origins origins = lookup.origins();
+        if (origins != null) { // index=on or metacopy=on: the kernel records the origin when it can (ovl_do_copy_up)
+            origin = origins.handleOf(src, e.top().layer());
         }
-        if (origin != null && !st.isDir() && st.nlink > 1) {
+        if (index != null && origin != null && !st.isDir() && st.nlink > 1) {
             copyToIndex(e, src, st, origin, index);
             wh.setImpure(parent);
             restoreTimes(parent, parentSt);
@@ -101,7 +154,15 @@ public final class CopyUp {
         }
         String tmp = tempName();
         try {
-            build(src, st, tmp);
+            if (metaOnly && !e.metacopy) {
+                buildMeta(src, st, tmp);
+            } else if (e.metacopy) {
+                // a metacopy in a lower layer: its metadata, and the data from the layer below it
+                buildMeta(src, st, tmp);
+                fillData(e.data().real(), tmp);
+            } else {
+                build(src, st, tmp);
+            }
             if (st.isDir() || st.nlink == 1) {
                 // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
                 wh.writeOrigin(tmp, e.ino);
@@ -181,6 +242,24 @@ public final class CopyUp {
         }
         copyXattrs(src, dst, st.isLink());
         fs.utimens(dst, times(st));
+    }
+
+    /**
+     * A metadata-only copy of a regular file (metacopy=on): the same size without data blocks (a hole, as
+     * the kernel's), owner, mode, xattrs and times, marked with the metacopy xattr.
+     */
+    private void buildMeta(String src, Stat st, String dst) {
+        int out = fs.create(dst, Native.O_WRONLY, 0600);
+        try {
+            fs.ftruncate(out, st.size);
+            chownFd(out, st);
+            fs.fchmod(out, st.perm());
+            copyXattrs(src, dst, false);
+            wh.setMetacopy(dst);
+            fs.futimens(out, times(st));
+        } finally {
+            fs.close(out);
+        }
     }
 
     private void copyFile(String src, Stat st, String dst) {

@@ -24,18 +24,33 @@ public final class Entry {
      * (the kernel's inode with an upper but a dentry without an "upper alias"). Reads go to the index entry.
      */
     public final boolean indexOnly;
+    /**
+     * metacopy=on: {@code stack[0]} (in upper) holds this file's metadata only; its data is the last object
+     * of the stack, in a lower layer (the kernel's lowerdata).
+     */
+    public final boolean metacopy;
 
     Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque) {
-        this(path, stack, type, ino, opaque, false);
+        this(path, stack, type, ino, opaque, false, false);
     }
 
     Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, boolean indexOnly) {
+        this(path, stack, type, ino, opaque, indexOnly, false);
+    }
+
+    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, boolean indexOnly, boolean metacopy) {
         this.path = path;
         this.stack = stack;
         this.type = type;
         this.ino = ino;
         this.opaque = opaque;
         this.indexOnly = indexOnly;
+        this.metacopy = metacopy;
+    }
+
+    /** The real object holding the data: the top one, or below a metacopy the lower one. */
+    public LayerPath data() {
+        return metacopy ? stack[stack.length - 1] : stack[0];
     }
 
     public LayerPath top() {

@@ -6,7 +6,6 @@ import dev.fuseoverlay.options.OptionsException;
 import dev.fuseoverlay.realfs.DirEntry;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.RealFs;
-import dev.fuseoverlay.realfs.RealFs.FileHandle;
 import dev.fuseoverlay.realfs.Stat;
 import dev.fuseoverlay.whiteout.OriginHandle;
 import dev.fuseoverlay.whiteout.Whiteouts;
@@ -32,19 +31,14 @@ public final class Index {
     private final LayerStack layers;
     /** workdir/index */
     private final String dir;
-    /** s_uuid of each layer's filesystem, by layer index. */
-    private final byte[][] uuids;
+    private final Origins origins;
 
-    public Index(RealFs fs, Whiteouts wh, LayerStack layers, String dir) {
+    public Index(RealFs fs, Whiteouts wh, LayerStack layers, String dir, Origins origins) {
         this.fs = fs;
         this.wh = wh;
         this.layers = layers;
         this.dir = dir;
-        List<Layer> all = layers.all();
-        uuids = new byte[all.size()][];
-        for (Layer l : all) {
-            uuids[l.index()] = fs.fsUuid(l.root());
-        }
+        this.origins = origins;
     }
 
     /** The index directory for a workdir given as {@code .../work}: its sibling {@code .../index}. */
@@ -83,8 +77,7 @@ public final class Index {
 
     /** The handle naming a real object of a layer, or null when its filesystem cannot encode one. */
     public OriginHandle handleOf(String real, Layer layer) {
-        FileHandle h = fs.fileHandle(real);
-        return h == null ? null : OriginHandle.of(uuids[layer.index()], h, layer.upper());
+        return origins.handleOf(real, layer);
     }
 
     /** The index entry's real path for a lower object (it may not exist). */
@@ -287,7 +280,7 @@ public final class Index {
             return -1;
         }
         for (Layer l : layers.all()) {
-            if (l.upper() || !java.util.Arrays.equals(uuids[l.index()], h.uuid())) {
+            if (l.upper() || !java.util.Arrays.equals(origins.uuid(l), h.uuid())) {
                 continue;
             }
             int fd = fs.openByHandle(l.root(), h.handle());

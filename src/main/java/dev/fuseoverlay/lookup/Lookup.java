@@ -36,6 +36,8 @@ public final class Lookup {
     private final Entry root;
     /** redirect_dir=on|follow: directories renamed with a redirect xattr find their lower parts where it says. */
     private volatile boolean followRedirects;
+    /** metacopy=on: upper (and lower) regular files marked metacopy take their data from a layer below. */
+    private volatile boolean metacopy;
     /** index=on: lower hard links find the copy-up of another of their names; null when off. */
     private volatile Index index;
     /** Bumped by every invalidation, so a lookup that raced with a change is not cached. */
@@ -104,6 +106,8 @@ public final class Lookup {
         Stat top = null;
         Stat firstLower = null;
         boolean opaque = false;
+        boolean wantData = false;    // the last object found is a metacopy: keep looking for its data
+        boolean metacopyTop = false; // the top object is a metacopy (metacopy=on)
         String look = name;       // the name looked up in the parent's directories (a relative redirect changes it)
         String absolute = null;   // after an absolute redirect: the path looked up from each lower layer's root
         int next = 0;             // next index into the parent's stack, or into all layers once absolute
@@ -139,23 +143,41 @@ public final class Lookup {
             if (st.isWhiteoutDevice()) {
                 break;
             }
-            if (top != null && !st.isDir()) {
-                break; // below a directory only directories merge
+            if (wantData) {
+                // below a metacopy: the object holding its data (the kernel's "lowerdata")
+                if (!st.isReg()) {
+                    throw new ErrnoException(Errno.EIO, "metacopy " + path + " over a non-regular lower object");
+                }
+                found.add(new LayerPath(layer, real));
+                if (firstLower == null) {
+                    firstLower = st;
+                }
+                if (!wh.isMetacopy(real)) {
+                    wantData = false;
+                    break;
+                }
+            } else {
+                if (top != null && !st.isDir()) {
+                    break; // below a directory only directories merge
+                }
+                found.add(new LayerPath(layer, real));
+                if (top == null) {
+                    top = st;
+                } else if (firstLower == null) {
+                    firstLower = st;
+                }
+                if (!st.isDir()) {
+                    if (!(metacopy && st.isReg() && wh.isMetacopy(real))) {
+                        break;
+                    }
+                    wantData = true; // metadata here, data from a layer below (by the same name or its redirect)
+                    metacopyTop = found.size() == 1;
+                } else if (wh.isOpaque(real)) {
+                    opaque = found.size() == 1;
+                    break;
+                }
             }
-            found.add(new LayerPath(layer, real));
-            if (top == null) {
-                top = st;
-            } else if (firstLower == null) {
-                firstLower = st;
-            }
-            if (!st.isDir()) {
-                break;
-            }
-            if (wh.isOpaque(real)) {
-                opaque = found.size() == 1;
-                break;
-            }
-            String redirect = followRedirects ? wh.readRedirect(real) : null;
+            String redirect = followRedirects || wantData ? wh.readRedirect(real) : null;
             if (redirect != null) {
                 if (redirect.startsWith("/")) {
                     absolute = redirect;
@@ -166,6 +188,10 @@ public final class Lookup {
                     look = redirect;
                 }
             }
+        }
+        if (wantData) {
+            // the kernel: "metacopy with no lower data found - abort lookup"
+            throw new ErrnoException(Errno.EIO, "metacopy " + path + " has no lower data");
         }
         if (top == null) {
             return null;
@@ -180,7 +206,7 @@ public final class Lookup {
             }
         }
         LayerPath[] stack = found.toArray(new LayerPath[0]);
-        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque);
+        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque, false, metacopyTop);
     }
 
     /**
@@ -212,6 +238,26 @@ public final class Lookup {
     /** The st_ino the merged view reports for a real inode number of a layer. */
     public long mapIno(Layer layer, long realIno) {
         return layer.fsIndex() == 0 ? realIno : ((long) layer.fsIndex() << 48) ^ realIno;
+    }
+
+    public void setMetacopy(boolean on) {
+        this.metacopy = on;
+        invalidateTree("/");
+    }
+
+    /** Origin handles, written on copy-up with index=on or metacopy=on (null when neither is on). */
+    private volatile Origins origins;
+
+    public void setOrigins(Origins origins) {
+        this.origins = origins;
+    }
+
+    public Origins origins() {
+        return origins;
+    }
+
+    public boolean metacopy() {
+        return metacopy;
     }
 
     /** index=on (an {@link Index}) or off (null). */

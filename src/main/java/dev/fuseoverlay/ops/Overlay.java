@@ -9,6 +9,7 @@ import dev.fuseoverlay.lookup.Entry;
 import dev.fuseoverlay.lookup.Index;
 import dev.fuseoverlay.lookup.LayerPath;
 import dev.fuseoverlay.lookup.Lookup;
+import dev.fuseoverlay.lookup.Origins;
 import dev.fuseoverlay.readdir.DirItem;
 import dev.fuseoverlay.readdir.DirMerge;
 import dev.fuseoverlay.realfs.Errno;
@@ -159,10 +160,33 @@ public final class Overlay implements AutoCloseable {
             lookup.setIndex(null);
             return why + ", falling back to index=off";
         }
-        Index ix = new Index(fs, wh, layers, Index.dirFor(layers.workDir()));
+        Index ix = new Index(fs, wh, layers, Index.dirFor(layers.workDir()), origins());
         ix.prepare();
         lookup.setIndex(ix);
         return null;
+    }
+
+    /**
+     * The kernel's metacopy option (its dependency on redirect_dir=on is resolved by MountOptions). On:
+     * chmod, chown, utimens, xattr changes and rename copy a lower regular file's metadata only (an upper
+     * file of the same size without data, marked with the metacopy xattr); reads go to the lower data until
+     * an open for write, a truncate or a link copies the data. Metacopy files written by the kernel read the
+     * same way.
+     */
+    public void setMetacopy(boolean on) {
+        if (on) {
+            origins();
+        }
+        lookup.setMetacopy(on);
+    }
+
+    private Origins origins() {
+        Origins o = lookup.origins();
+        if (o == null) {
+            o = new Origins(fs, layers);
+            lookup.setOrigins(o);
+        }
+        return o;
     }
 
     /** Translates owners between the layers and the merged view (null: ids as stored). */
@@ -216,8 +240,20 @@ public final class Overlay implements AutoCloseable {
         showOwners(st);
     }
 
-    /** index=on: an indexed hard link reports the merged link count recorded with it. */
+    /** st_blocks at offset 64 of struct stat (x86_64). */
+    private static final int OFF_BLOCKS = 64;
+
+    /**
+     * index=on: an indexed hard link reports the merged link count recorded with it. metacopy: the blocks
+     * are the lower data's, as the kernel reports them (the upper file has none).
+     */
     private void indexNlink(Entry e, Pointer st) {
+        if (e.metacopy) {
+            Stat data = fs.lstat(e.data().real());
+            if (data != null) {
+                st.putLong(OFF_BLOCKS, data.blocks);
+            }
+        }
         Index ix = lookup.index();
         if (ix != null && !e.isDir() && e.top().layer().upper()) {
             st.putLong(Stat.OFF_NLINK, ix.mergedNlink(e.top().real(), st.getLong(Stat.OFF_NLINK), -1));
@@ -240,6 +276,10 @@ public final class Overlay implements AutoCloseable {
             throw new ErrnoException(err, path);
         }
         Entry e = path == null ? null : lookup.find(path);
+        if (e != null && e.metacopy) {
+            getattr(path, st); // fd is the lower data's: the metadata is the upper's
+            return;
+        }
         if (e != null) {
             patch(e, st);
             indexNlink(e, st);
@@ -265,7 +305,7 @@ public final class Overlay implements AutoCloseable {
     }
 
     public void chmod(String path, int mode) {
-        Entry e = writable("chmod", path);
+        Entry e = writableMeta("chmod", path);
         if (e.type == Stat.S_IFLNK) {
             throw new ErrnoException(Errno.EOPNOTSUPP, path);
         }
@@ -274,7 +314,7 @@ public final class Overlay implements AutoCloseable {
 
     public void chown(String path, int uid, int gid) {
         Owners o = owners;
-        Entry e = writable("chown", path);
+        Entry e = writableMeta("chown", path);
         if (o == null) {
             fs.lchown(e.upperPath(), uid, gid);
         } else if (!o.squashed()) {
@@ -284,7 +324,7 @@ public final class Overlay implements AutoCloseable {
 
     /** times: {atime sec, nsec, mtime sec, nsec}, UTIME_NOW/UTIME_OMIT allowed in nsec. */
     public void utimens(String path, long[] times) {
-        fs.utimens(writable("utimens", path).upperPath(), times);
+        fs.utimens(writableMeta("utimens", path).upperPath(), times);
     }
 
     public void truncate(String path, long size) {
@@ -314,15 +354,24 @@ public final class Overlay implements AutoCloseable {
         return fs.statvfsInto(layers.all().get(0).root(), buf);
     }
 
-    /** The object copied up (with parents) and ready to change; EROFS on a read-only overlay. */
+    /** The object copied up (with parents and data) and ready to change; EROFS on a read-only overlay. */
     private Entry writable(String op, String path) {
+        return writable(op, path, false);
+    }
+
+    /** Like {@link #writable}, for a change of metadata: with metacopy=on the data may stay below. */
+    private Entry writableMeta(String op, String path) {
+        return writable(op, path, true);
+    }
+
+    private Entry writable(String op, String path, boolean metaOnly) {
         requireWritable(path);
         Trace t = trace;
         if (t == null) {
-            return copyUp.ensureUpper(path);
+            return metaOnly ? copyUp.ensureUpperMeta(path) : copyUp.ensureUpper(path);
         }
         Entry before = lookup.lookup(path);
-        Entry after = copyUp.ensureUpper(path);
+        Entry after = metaOnly ? copyUp.ensureUpperMeta(path) : copyUp.ensureUpper(path);
         String what = op.contains("%s") ? String.format(op, path) : op + " " + path;
         t.line(what + ": " + (before.hasUpper() ? "already in upper"
                 : "copy-up " + describe(before) + " from " + before.top().layer().label() + " into upper"));
@@ -373,7 +422,7 @@ public final class Overlay implements AutoCloseable {
     }
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
-        fs.setxattr(writable("setxattr " + name, path).upperPath(), wh.realXattrName(name), value, size, flags);
+        fs.setxattr(writableMeta("setxattr " + name, path).upperPath(), wh.realXattrName(name), value, size, flags);
     }
 
     public void removexattr(String path, String name) {
@@ -382,7 +431,7 @@ public final class Overlay implements AutoCloseable {
         if (fs.getxattr(e.top().real(), real) == null) {
             throw new ErrnoException(Errno.ENODATA, path);
         }
-        fs.removexattr(writable("removexattr " + name, path).upperPath(), real);
+        fs.removexattr(writableMeta("removexattr " + name, path).upperPath(), real);
     }
 
     // ---- files (file.c) ----------------------------------------------------------------------------
@@ -398,7 +447,7 @@ public final class Overlay implements AutoCloseable {
         if (write && e.isDir()) {
             throw new ErrnoException(Errno.EISDIR, path);
         }
-        return fs.open(e.top().real(), flags & ~Native.O_NOCTTY);
+        return fs.open(e.data().real(), flags & ~Native.O_NOCTTY); // below a metacopy: the lower data
     }
 
     public long read(int fd, Pointer buf, long size, long offset) {
@@ -889,7 +938,19 @@ public final class Overlay implements AutoCloseable {
             boolean srcWhiteout = srcHolder != null;
             String how = t == null || src.hasUpper() ? "in upper" : "copy-up " + describe(src) + " from " + src.top().layer().label();
             String redirectTo = redirect ? redirectFor(src, from, to) : null; // from the layers as they are now
-            String srcReal = copyUp.ensureUpper(from).upperPath();
+            String srcReal;
+            if (!src.isDir() && lookup.metacopy()) {
+                // metacopy=on: a file moves with its metadata only; a metacopy records where its data is, like
+                // a directory's redirect (the old name within one directory, else the path from the root)
+                Entry up = copyUp.ensureUpperMeta(from);
+                srcReal = up.upperPath();
+                if (up.metacopy) {
+                    redirectTo = redirectFor(up, from, to);
+                    redirect = redirectTo != null || wh.readRedirect(srcReal) != null;
+                }
+            } else {
+                srcReal = copyUp.ensureUpper(from).upperPath();
+            }
             dstParent = copyUp.ensureUpper(dstParent.path);
             if (redirectTo != null) {
                 wh.writeRedirect(srcReal, redirectTo);

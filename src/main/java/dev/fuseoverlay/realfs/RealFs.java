@@ -595,6 +595,13 @@ public final class RealFs {
         }
     }
 
+    public void ftruncate(int fd, long size) {
+        logged("ftruncate fd%d %d", fd, size);
+        if (C.ftruncate(fd, size) < 0) {
+            throw new ErrnoException(Native.errno(), "ftruncate");
+        }
+    }
+
     public void fsync(int fd) {
         if (C.fsync(fd) < 0) {
             throw new ErrnoException(Native.errno(), "fsync");

@@ -56,6 +56,20 @@ public final class Whiteouts {
         return ownPrefix + name;
     }
 
+    /** Whether a real regular file is a metacopy (the kernel's trusted.overlay.metacopy, any value). */
+    public boolean isMetacopy(String path) {
+        return fs.getxattr(path, xattr("metacopy")) != null;
+    }
+
+    /** Marks a metadata-only copy-up, as the kernel does: an empty metacopy xattr (no fs-verity digest). */
+    public void setMetacopy(String path) {
+        fs.setxattr(path, xattr("metacopy"), new byte[0], 0);
+    }
+
+    public void clearMetacopy(String path) {
+        fs.removexattr(path, xattr("metacopy"));
+    }
+
     /** The kernel's origin handle of an upper object (trusted.overlay.origin), or null. */
     public OriginHandle readOriginHandle(String path) {
         return OriginHandle.decode(fs.getxattr(path, xattr("origin")));
