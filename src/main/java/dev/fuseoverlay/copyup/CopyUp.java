@@ -86,13 +86,17 @@ public final class CopyUp {
             if (done(e, metaOnly)) {
                 return e;
             }
-            if (e.hasUpper()) {
-                copyData(e);
-            } else {
+            if (!e.hasUpper()) {
                 copy(e, metaOnly && lookup.metacopy() && e.type == Stat.S_IFREG);
+                lookup.invalidate(path);
+                e = lookup.lookup(path);
             }
-            lookup.invalidate(path);
-            return lookup.lookup(path);
+            if (!done(e, metaOnly)) {
+                copyData(e); // a metacopy (perhaps just linked up from the index) needs its data now
+                lookup.invalidate(path);
+                e = lookup.lookup(path);
+            }
+            return e;
         } finally {
             lock.unlock();
         }
@@ -147,7 +151,7 @@ public final class CopyUp {
             origin = origins.handleOf(src, e.top().layer());
         }
         if (index != null && origin != null && !st.isDir() && st.nlink > 1) {
-            copyToIndex(e, src, st, origin, index);
+            copyToIndex(e, src, st, origin, index, metaOnly);
             wh.setImpure(parent);
             restoreTimes(parent, parentSt);
             return;
@@ -195,12 +199,16 @@ public final class CopyUp {
      * and all) to {@code workdir/index/HEX} with its origin and merged link count, then this name becomes a
      * hard link to it in upper; its other names find it there ({@link Lookup}) and link it in turn.
      */
-    private void copyToIndex(Entry e, String src, Stat st, OriginHandle origin, Index index) {
+    private void copyToIndex(Entry e, String src, Stat st, OriginHandle origin, Index index, boolean metaOnly) {
         String entry = index.pathFor(origin);
         if (fs.lstat(entry) == null) {
             String tmp = tempName();
             try {
-                build(src, st, tmp);
+                if (metaOnly) {
+                    buildMeta(src, st, tmp); // metacopy=on: the index entry holds the metadata only, as the kernel's
+                } else {
+                    build(src, st, tmp);
+                }
                 wh.writeOrigin(tmp, e.ino);
                 wh.writeOriginHandle(tmp, origin);
                 index.setNlink(tmp, st.nlink, 1);

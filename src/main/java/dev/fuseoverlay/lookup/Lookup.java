@@ -202,7 +202,8 @@ public final class Lookup {
             String entry = ix.find(low.real(), low.layer(), top);
             if (entry != null) {
                 LayerPath[] stack = {new LayerPath(layers.upper(), entry), low};
-                return new Entry(path, stack, top.type(), mapIno(low.layer(), top.ino), false, true);
+                boolean meta = metacopy && top.isReg() && wh.isMetacopy(entry); // data: the lower found here
+                return new Entry(path, stack, top.type(), mapIno(low.layer(), top.ino), false, true, meta);
             }
         }
         LayerPath[] stack = found.toArray(new LayerPath[0]);

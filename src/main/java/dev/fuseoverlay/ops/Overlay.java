@@ -537,7 +537,19 @@ public final class Overlay implements AutoCloseable {
             if (src.isDir()) {
                 throw new ErrnoException(Errno.EPERM, from);
             }
-            String srcReal = writable("link source", from).upperPath();
+            String srcReal;
+            if (lookup.metacopy() && src.type == Stat.S_IFREG) {
+                // metacopy=on (the kernel's ovl_link): the metadata is copied up, and a metacopy gets an
+                // absolute redirect so that every name of it finds the data
+                Entry up = writableMeta("link source", from);
+                srcReal = up.upperPath();
+                String existing = up.metacopy ? wh.readRedirect(srcReal) : null;
+                if (up.metacopy && (existing == null || !existing.startsWith("/"))) {
+                    wh.writeRedirect(srcReal, redirectPath(up));
+                }
+            } else {
+                srcReal = writable("link source", from).upperPath();
+            }
             createObject("link", to, src.type, null, real -> fs.link(srcReal, real));
         } finally {
             ns.unlock();

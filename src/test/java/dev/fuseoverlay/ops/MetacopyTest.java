@@ -108,15 +108,23 @@ class MetacopyTest {
     }
 
     @Test
-    void truncateAndLinkCopyTheData() {
+    void truncateCopiesTheData() {
         ov.chmod("/tree/a", 0600);
         ov.truncate("/tree/a", 3);                   // truncate -s 3 tree/a
         assertNull(xattr(up("tree/a"), "trusted.overlay.metacopy"));
         assertEquals("xxx", TestLayers.read(ov, "/tree/a"));
-        ov.chmod("/d/g", 0600);
-        ov.link("/d/g", "/g-link");                  // ln d/g g-link: the kernel copies the data first
-        assertNull(xattr(up("d/g"), "trusted.overlay.metacopy"));
+    }
+
+    @Test
+    void linkKeepsTheMetacopyWithAnAbsoluteRedirect() {
+        ov.link("/d/g", "/g-link");                  // ln d/g g-link: no data copied, like the kernel
+        assertEquals("", xattr(up("d/g"), "trusted.overlay.metacopy"));
+        assertEquals("/d/g", xattr(up("g-link"), "trusted.overlay.redirect"));
+        assertEquals(t.fs.lstat(up("d/g")).ino, t.fs.lstat(up("g-link")).ino);
         assertEquals("g", TestLayers.read(ov, "/g-link"));
+        TestLayers.append(ov, "/g-link", "2");       // echo 2 >> g-link: the data comes up for both names
+        assertEquals("g2", TestLayers.read(ov, "/d/g"));
+        assertNull(xattr(up("d/g"), "trusted.overlay.metacopy"));
     }
 
     @Test
@@ -159,6 +167,25 @@ class MetacopyTest {
         t.fs.close(fd);
         t.fs.setxattr(up("orphan"), "trusted.overlay.metacopy", new byte[0], 0);
         assertErrno(Errno.EIO, () -> ov.lookup().lookup("/orphan"));
+    }
+
+    @Test
+    void withIndexALowerHardLinkIsCopiedToTheIndexAsAMetacopy() {
+        t.fs.link(t.lower(0) + "/d/f", t.lower(0) + "/d/f-hard");
+        ov.close();
+        ov = open();
+        assertEquals(null, ov.setIndex(true));
+        ov.chmod("/d/f", 0600);                      // chmod 600 d/f: metadata to the index, linked to d/f
+        String entry = t.work() + "/index/" + OriginHandle.of(t.fs.fsUuid(t.lower(0).toString()),
+                t.fs.fileHandle(t.lower(0) + "/d/f"), false).indexName();
+        assertEquals("", xattr(entry, "trusted.overlay.metacopy"), "as the kernel's index entry");
+        assertEquals(t.fs.lstat(entry).ino, t.fs.lstat(up("d/f")).ino);
+        assertEquals(0600, ov.stat("/d/f-hard").perm(), "the other name sees the index entry's metadata");
+        assertEquals("hello", TestLayers.read(ov, "/d/f-hard"));
+        TestLayers.append(ov, "/d/f-hard", "!");     // echo ! >> d/f-hard: linked up, then the data comes
+        assertNull(xattr(entry, "trusted.overlay.metacopy"));
+        assertEquals("hello!", TestLayers.read(ov, "/d/f"));
+        assertEquals("U-1", xattr(entry, "trusted.overlay.nlink"), "2 names over 3 upper links, as the kernel wrote");
     }
 
     @Test
