@@ -167,7 +167,8 @@ public final class Lookup {
                     firstLower = st;
                 }
                 if (!st.isDir()) {
-                    if (!(metacopy && st.isReg() && wh.isMetacopy(real))) {
+                    // (the bottom layer has nothing below it: it cannot hold a metacopy worth following)
+                    if (!(metacopy && st.isReg() && layer.index() < all.size() - 1 && wh.isMetacopy(real))) {
                         break;
                     }
                     wantData = true; // metadata here, data from a layer below (by the same name or its redirect)
