@@ -53,7 +53,7 @@ public final class Index {
     /**
      * Why the index cannot be used on these layers, as the kernel falls back to index=off (with a warning),
      * or null: every layer's filesystem must encode file handles, and lower layers on different filesystems
-     * need distinct non-null uuids to tell their handles apart.
+     * need distinct uuids to tell their handles apart.
      */
     public static String unusable(RealFs fs, LayerStack layers) {
         List<Layer> all = layers.all();
@@ -64,11 +64,12 @@ public final class Index {
         }
         for (Layer a : all) {
             for (Layer b : all) {
-                if (a.index() < b.index() && !a.upper() && a.dev() != b.dev() && !b.upper()) {
-                    byte[] ua = fs.fsUuid(a.root());
-                    if (java.util.Arrays.equals(ua, new byte[16]) || java.util.Arrays.equals(ua, fs.fsUuid(b.root()))) {
-                        return "lower layers on filesystems with null or equal uuid";
-                    }
+                // the kernel's ovl_lower_uuid_ok: two lower filesystems with one uuid (two null ones too)
+                // cannot tell their handles apart
+                if (!a.upper() && !b.upper() && a.index() < b.index() && a.dev() != b.dev()
+                        && java.util.Arrays.equals(fs.fsUuid(a.root()), fs.fsUuid(b.root()))) {
+                    return (java.util.Arrays.equals(fs.fsUuid(a.root()), new byte[16]) ? "null" : "conflicting")
+                            + " uuid detected in lower fs " + RealFs.printable(b.root());
                 }
             }
         }
