@@ -729,6 +729,10 @@ public final class Overlay implements AutoCloseable {
         ns.lock();
         try {
             Entry e = nonDirectory(path);
+            if (e.metacopy) {
+                // the detached handle must lead to data and metadata alike: a metacopy gets its data first
+                e = copyUp.ensureUpper(path);
+            }
             int fd = fs.open(e.top().real(), Native.O_PATH);
             try {
                 unlink(path);

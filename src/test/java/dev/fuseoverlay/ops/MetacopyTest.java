@@ -189,6 +189,30 @@ class MetacopyTest {
     }
 
     @Test
+    void anUnlinkedOpenMetacopyKeepsItsDataAndMetadata() {
+        ov.chmod("/d/f", 0640);
+        Overlay.Detached d = ov.detach("/d/f");      // rm d/f while a process holds it open
+        try {
+            int fd = ov.reopenDetached(d, Native.O_RDONLY);
+            try {
+                Pointer buf = Memory.allocateDirect(Native.RUNTIME, 64);
+                long n = ov.read(fd, buf, 64, 0);
+                byte[] b = new byte[(int) n];
+                buf.get(0, b, 0, b.length);
+                assertEquals("hello", new String(b, StandardCharsets.ISO_8859_1));
+            } finally {
+                ov.release(fd);
+            }
+            Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE);
+            ov.getattrDetached(d, st);
+            assertEquals(0100640, st.getInt(Stat.OFF_MODE));
+        } finally {
+            t.fs.close(d.fd());
+        }
+        assertNull(ov.lookup().find("/d/f"));
+    }
+
+    @Test
     void metacopyOffCopiesDataAsBefore() {
         ov.setMetacopy(false);
         ov.chmod("/d/f", 0600);
