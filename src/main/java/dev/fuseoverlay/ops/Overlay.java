@@ -373,7 +373,10 @@ public final class Overlay implements AutoCloseable {
         Entry before = lookup.lookup(path);
         Entry after = metaOnly ? copyUp.ensureUpperMeta(path) : copyUp.ensureUpper(path);
         String what = op.contains("%s") ? String.format(op, path) : op + " " + path;
-        t.line(what + ": " + (before.hasUpper() ? "already in upper"
+        t.line(what + ": " + (before.hasUpper() && before.metacopy && !after.metacopy ? "data of the metacopy copied up"
+                : before.hasUpper() ? "already in upper"
+                : after.metacopy ? "metadata-only copy-up from " + before.top().layer().label() + " (metacopy=on, data stays there)"
+                : before.indexOnly ? "linked up from the index (index=on)"
                 : "copy-up " + describe(before) + " from " + before.top().layer().label() + " into upper"));
         return after;
     }
