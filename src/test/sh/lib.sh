@@ -21,12 +21,13 @@ ns_enter() {
 }
 
 # Whether an xattr line ("name=value") is worth comparing. Left out: what the kernel writes for its own
-# bookkeeping (origin, impure, uuid, nlink, upper, ...) and fuse-overlay's private
-# trusted.overlay.fuseoverlay.* / user.fuseoverlayfs.*; kept: opaque, redirect, escaped names
+# bookkeeping (origin, impure, uuid, upper: handles differ from run to run) and fuse-overlay's private
+# trusted.overlay.fuseoverlay.* / user.fuseoverlayfs.*; kept: opaque, redirect, nlink, metacopy, escaped names
 # (trusted.overlay.overlay.*, set through a mount), every user.* and every other namespace.
 xattr_kept() {
   case "$1" in
     trusted.overlay.opaque=* | trusted.overlay.redirect=* | user.overlay.opaque=* | user.overlay.redirect=*) return 0 ;;
+    trusted.overlay.nlink=* | trusted.overlay.metacopy=* | user.overlay.nlink=* | user.overlay.metacopy=*) return 0 ;;
     trusted.overlay.overlay.*) return 0 ;;
     trusted.overlay.* | user.overlay.* | user.fuseoverlayfs.*) return 1 ;;
   esac

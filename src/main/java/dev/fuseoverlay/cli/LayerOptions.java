@@ -30,6 +30,7 @@ final class LayerOptions {
         Overlay ov = Overlay.inspect(LayerStack.open(o, null, fs), fs);
         ov.setRedirectDir(o.redirectDir);
         ov.setXino(o.xino);
+        ov.setMetacopy(o.metacopy);
         return ov;
     }
 

@@ -149,6 +149,11 @@ public final class Main implements Callable<Integer> {
             // one informational line, before the mount is ready (stdout is the launcher's READY channel)
             System.err.println("fuse-overlay: overlay xattrs in user.overlay.* (trusted.* not writable on the upper layer)");
         }
+        ov.setMetacopy(o.metacopy);
+        String indexOff = ov.setIndex(o.index);
+        if (indexOff != null) {
+            System.err.println("fuse-overlay: index=on: " + indexOff);
+        }
         String trace = traceFile != null ? traceFile : o.trace == null ? null : Args.text(o.trace);
         if (trace != null) {
             try {

@@ -2,12 +2,15 @@ package dev.fuseoverlay.copyup;
 
 import dev.fuseoverlay.layer.Layer;
 import dev.fuseoverlay.lookup.Entry;
+import dev.fuseoverlay.lookup.Index;
 import dev.fuseoverlay.lookup.Lookup;
+import dev.fuseoverlay.lookup.Origins;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.Native;
 import dev.fuseoverlay.realfs.RealFs;
 import dev.fuseoverlay.realfs.Stat;
+import dev.fuseoverlay.whiteout.OriginHandle;
 import dev.fuseoverlay.whiteout.Whiteouts;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -52,40 +55,124 @@ public final class CopyUp {
 
     /** Makes sure a merged path has its object in the upper layer; returns the entry as it is after. */
     public Entry ensureUpper(String path) {
+        return ensure(path, false);
+    }
+
+    /**
+     * Like {@link #ensureUpper}, for a change of metadata only (chmod, chown, utimens, xattrs, rename): with
+     * metacopy=on a lower regular file is copied without its data, as the kernel's ovl_copy_up_flags(0)
+     * does; the returned entry may be a {@link Entry#metacopy}.
+     */
+    public Entry ensureUpperMeta(String path) {
+        return ensure(path, true);
+    }
+
+    private static boolean done(Entry e, boolean metaOnly) {
+        return e.hasUpper() && (metaOnly || !e.metacopy);
+    }
+
+    private Entry ensure(String path, boolean metaOnly) {
         Entry e = lookup.lookup(path);
-        if (e.hasUpper()) {
+        if (done(e, metaOnly)) {
             return e;
         }
-        ensureUpper(Entry.parentOf(path));
+        if (!e.hasUpper()) {
+            ensureUpper(Entry.parentOf(path));
+        }
         ReentrantLock lock = locks[(path.hashCode() & 0x7fffffff) % STRIPES];
         lock.lock();
         try {
             e = lookup.lookup(path);
-            if (e.hasUpper()) {
+            if (done(e, metaOnly)) {
                 return e;
             }
-            copy(e);
-            lookup.invalidate(path);
-            return lookup.lookup(path);
+            if (!e.hasUpper()) {
+                copy(e, metaOnly && lookup.metacopy() && e.type == Stat.S_IFREG);
+                lookup.invalidate(path);
+                e = lookup.lookup(path);
+            }
+            if (!done(e, metaOnly)) {
+                copyData(e); // a metacopy (perhaps just linked up from the index) needs its data now
+                lookup.invalidate(path);
+                e = lookup.lookup(path);
+            }
+            return e;
         } finally {
             lock.unlock();
         }
     }
 
-    private void copy(Entry e) {
+    /**
+     * Gives a metacopy its data (the kernel's ovl_copy_up_meta_inode_data): the lower data is copied into
+     * the upper file in place, its times kept, then the metacopy mark goes; origin and redirect stay.
+     */
+    private void copyData(Entry e) {
+        fillData(e.data().real(), e.upperPath());
+    }
+
+    private void fillData(String data, String up) {
+        int in = fs.open(data, Native.O_RDONLY);
+        try {
+            int out = fs.open(up, Native.O_WRONLY);
+            try {
+                Stat st = fs.fstat(out);
+                fs.copyData(in, out, st.size);
+                fs.futimens(out, times(st));
+                if (fsync) {
+                    fs.fsync(out);
+                }
+            } finally {
+                fs.close(out);
+            }
+        } finally {
+            fs.close(in);
+        }
+        wh.clearMetacopy(up);
+    }
+
+    private void copy(Entry e, boolean metaOnly) {
+        String parent = upper.real(Entry.parentOf(e.path));
+        Stat parentSt = fs.lstat(parent);
+        Index index = lookup.index();
+        if (e.indexOnly) {
+            // another name of this lower hard link was copied up already: link its index entry here
+            index.linkUp(e.top().real(), upper.real(e.path));
+            restoreTimes(parent, parentSt);
+            return;
+        }
         String src = e.top().real();
         Stat st = fs.lstat(src);
         if (st == null) {
             throw new ErrnoException(Errno.ENOENT, "copy-up source vanished: " + RealFs.printable(src));
         }
-        String parent = upper.real(Entry.parentOf(e.path));
-        Stat parentSt = fs.lstat(parent);
+        OriginHandle origin = null;
+        Origins origins = lookup.origins();
+        if (origins != null) { // index=on or metacopy=on: the kernel records the origin when it can (ovl_do_copy_up)
+            origin = origins.handleOf(src, e.top().layer());
+        }
+        if (index != null && origin != null && !st.isDir() && st.nlink > 1) {
+            copyToIndex(e, src, st, origin, index, metaOnly);
+            wh.setImpure(parent);
+            restoreTimes(parent, parentSt);
+            return;
+        }
         String tmp = tempName();
         try {
-            build(src, st, tmp);
+            if (metaOnly && !e.metacopy) {
+                buildMeta(src, st, tmp);
+            } else if (e.metacopy) {
+                // a metacopy in a lower layer: its metadata, and the data from the layer below it
+                buildMeta(src, st, tmp);
+                fillData(e.data().real(), tmp);
+            } else {
+                build(src, st, tmp);
+            }
             if (st.isDir() || st.nlink == 1) {
                 // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
                 wh.writeOrigin(tmp, e.ino);
+                if (origin != null) {
+                    wh.writeOriginHandle(tmp, origin);
+                }
             }
             // NOREPLACE: if a whiteout or another copy landed there meanwhile, it wins and this copy is dropped
             int err = fs.tryRename2(tmp, upper.real(e.path), Native.RENAME_NOREPLACE);
@@ -101,7 +188,42 @@ public final class CopyUp {
             removeQuietly(tmp);
             throw ex;
         }
+        if (origin != null && (st.isDir() || st.nlink == 1)) {
+            wh.setImpure(parent);
+        }
         restoreTimes(parent, parentSt);
+    }
+
+    /**
+     * index=on, a lower hard link (the kernel's ovl_do_copy_up with to_index): the object is copied (data
+     * and all) to {@code workdir/index/HEX} with its origin and merged link count, then this name becomes a
+     * hard link to it in upper; its other names find it there ({@link Lookup}) and link it in turn.
+     */
+    private void copyToIndex(Entry e, String src, Stat st, OriginHandle origin, Index index, boolean metaOnly) {
+        String entry = index.pathFor(origin);
+        if (fs.lstat(entry) == null) {
+            String tmp = tempName();
+            try {
+                if (metaOnly) {
+                    buildMeta(src, st, tmp); // metacopy=on: the index entry holds the metadata only, as the kernel's
+                } else {
+                    build(src, st, tmp);
+                }
+                wh.writeOrigin(tmp, e.ino);
+                wh.writeOriginHandle(tmp, origin);
+                index.setNlink(tmp, st.nlink, 1);
+                int err = fs.tryRename2(tmp, entry, Native.RENAME_NOREPLACE);
+                if (err == Errno.EEXIST) {
+                    removeQuietly(tmp); // another name's copy-up won: link that one
+                } else if (err != 0) {
+                    throw new ErrnoException(err, "copy-up rename into " + RealFs.printable(entry));
+                }
+            } catch (RuntimeException ex) {
+                removeQuietly(tmp);
+                throw ex;
+            }
+        }
+        index.linkUp(entry, upper.real(e.path));
     }
 
     /** Builds a copy of a real object at {@code dst} (in work). */
@@ -128,6 +250,24 @@ public final class CopyUp {
         }
         copyXattrs(src, dst, st.isLink());
         fs.utimens(dst, times(st));
+    }
+
+    /**
+     * A metadata-only copy of a regular file (metacopy=on): the same size without data blocks (a hole, as
+     * the kernel's), owner, mode, xattrs and times, marked with the metacopy xattr.
+     */
+    private void buildMeta(String src, Stat st, String dst) {
+        int out = fs.create(dst, Native.O_WRONLY, 0600);
+        try {
+            fs.ftruncate(out, st.size);
+            chownFd(out, st);
+            fs.fchmod(out, st.perm());
+            copyXattrs(src, dst, false);
+            wh.setMetacopy(dst);
+            fs.futimens(out, times(st));
+        } finally {
+            fs.close(out);
+        }
     }
 
     private void copyFile(String src, Stat st, String dst) {

@@ -18,12 +18,39 @@ public final class Entry {
     public final long ino;
     /** The top object is a directory that stops the merge (opaque). */
     public final boolean opaque;
+    /**
+     * index=on: {@code stack[0]} is the index entry of a lower hard link ({@code workdir/index/...}, in the
+     * upper filesystem) that another name of it was copied up to; this name has no upper of its own yet
+     * (the kernel's inode with an upper but a dentry without an "upper alias"). Reads go to the index entry.
+     */
+    public final boolean indexOnly;
+    /**
+     * metacopy=on: {@code stack[0]} (in upper) holds this file's metadata only; its data is the last object
+     * of the stack, in a lower layer (the kernel's lowerdata).
+     */
+    public final boolean metacopy;
+
     Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque) {
+        this(path, stack, type, ino, opaque, false, false);
+    }
+
+    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, boolean indexOnly) {
+        this(path, stack, type, ino, opaque, indexOnly, false);
+    }
+
+    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, boolean indexOnly, boolean metacopy) {
         this.path = path;
         this.stack = stack;
         this.type = type;
         this.ino = ino;
         this.opaque = opaque;
+        this.indexOnly = indexOnly;
+        this.metacopy = metacopy;
+    }
+
+    /** The real object holding the data: the top one, or below a metacopy the lower one. */
+    public LayerPath data() {
+        return metacopy ? stack[stack.length - 1] : stack[0];
     }
 
     public LayerPath top() {
@@ -34,9 +61,9 @@ public final class Entry {
         return type == Stat.S_IFDIR;
     }
 
-    /** The top object is in the upper layer. */
+    /** The top object is in the upper layer under this entry's name. */
     public boolean hasUpper() {
-        return stack[0].layer().upper();
+        return stack[0].layer().upper() && !indexOnly;
     }
 
     /** The real path in the upper layer, or null. */

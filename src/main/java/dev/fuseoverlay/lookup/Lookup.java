@@ -38,6 +38,10 @@ public final class Lookup {
     private volatile InodeNumbers inos;
     /** redirect_dir=on|follow: directories renamed with a redirect xattr find their lower parts where it says. */
     private volatile boolean followRedirects;
+    /** metacopy=on: upper (and lower) regular files marked metacopy take their data from a layer below. */
+    private volatile boolean metacopy;
+    /** index=on: lower hard links find the copy-up of another of their names; null when off. */
+    private volatile Index index;
     /** Bumped by every invalidation, so a lookup that raced with a change is not cached. */
     private volatile long generation;
 
@@ -116,6 +120,8 @@ public final class Lookup {
         Stat top = null;
         Stat firstLower = null;
         boolean opaque = false;
+        boolean wantData = false;    // the last object found is a metacopy: keep looking for its data
+        boolean metacopyTop = false; // the top object is a metacopy (metacopy=on)
         String look = name;       // the name looked up in the parent's directories (a relative redirect changes it)
         String absolute = null;   // after an absolute redirect: the path looked up from each lower layer's root
         int next = 0;             // next index into the parent's stack, or into all layers once absolute
@@ -151,23 +157,42 @@ public final class Lookup {
             if (st.isWhiteoutDevice()) {
                 break;
             }
-            if (top != null && !st.isDir()) {
-                break; // below a directory only directories merge
+            if (wantData) {
+                // below a metacopy: the object holding its data (the kernel's "lowerdata")
+                if (!st.isReg()) {
+                    throw new ErrnoException(Errno.EIO, "metacopy " + path + " over a non-regular lower object");
+                }
+                found.add(new LayerPath(layer, real));
+                if (firstLower == null) {
+                    firstLower = st;
+                }
+                if (!wh.isMetacopy(real)) {
+                    wantData = false;
+                    break;
+                }
+            } else {
+                if (top != null && !st.isDir()) {
+                    break; // below a directory only directories merge
+                }
+                found.add(new LayerPath(layer, real));
+                if (top == null) {
+                    top = st;
+                } else if (firstLower == null) {
+                    firstLower = st;
+                }
+                if (!st.isDir()) {
+                    // (the bottom layer has nothing below it: it cannot hold a metacopy worth following)
+                    if (!(metacopy && st.isReg() && layer.index() < all.size() - 1 && wh.isMetacopy(real))) {
+                        break;
+                    }
+                    wantData = true; // metadata here, data from a layer below (by the same name or its redirect)
+                    metacopyTop = found.size() == 1;
+                } else if (wh.isOpaque(real)) {
+                    opaque = found.size() == 1;
+                    break;
+                }
             }
-            found.add(new LayerPath(layer, real));
-            if (top == null) {
-                top = st;
-            } else if (firstLower == null) {
-                firstLower = st;
-            }
-            if (!st.isDir()) {
-                break;
-            }
-            if (wh.isOpaque(real)) {
-                opaque = found.size() == 1;
-                break;
-            }
-            String redirect = followRedirects ? wh.readRedirect(real) : null;
+            String redirect = followRedirects || wantData ? wh.readRedirect(real) : null;
             if (redirect != null) {
                 if (redirect.startsWith("/")) {
                     absolute = redirect;
@@ -179,11 +204,25 @@ public final class Lookup {
                 }
             }
         }
+        if (wantData) {
+            // the kernel: "metacopy with no lower data found - abort lookup"
+            throw new ErrnoException(Errno.EIO, "metacopy " + path + " has no lower data");
+        }
         if (top == null) {
             return null;
         }
+        Index ix = index;
+        if (ix != null && !top.isDir() && top.nlink > 1 && !found.get(0).layer().upper()) {
+            LayerPath low = found.get(0);
+            String entry = ix.find(low.real(), low.layer(), top);
+            if (entry != null) {
+                LayerPath[] stack = {new LayerPath(layers.upper(), entry), low};
+                boolean meta = metacopy && top.isReg() && wh.isMetacopy(entry); // data: the lower found here
+                return new Entry(path, stack, top.type(), mapIno(low.layer(), top.ino), false, true, meta);
+            }
+        }
         LayerPath[] stack = found.toArray(new LayerPath[0]);
-        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque);
+        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque, false, metacopyTop);
     }
 
     /**
@@ -198,6 +237,13 @@ public final class Lookup {
             if (origin != -1) {
                 return origin;
             }
+            Index ix = index;
+            if (ix != null && firstLower == null) {
+                origin = ix.originIno(t.real(), this); // copied up by the kernel: its origin's number
+                if (origin >= 0) {
+                    return origin;
+                }
+            }
             if (firstLower != null) {
                 return mapIno(stack[1].layer(), firstLower.ino);
             }
@@ -208,6 +254,36 @@ public final class Lookup {
     /** The st_ino the merged view reports for a real inode number of a layer. */
     public long mapIno(Layer layer, long realIno) {
         return inos.map(layer, realIno);
+    }
+
+    public void setMetacopy(boolean on) {
+        this.metacopy = on;
+        invalidateTree("/");
+    }
+
+    /** Origin handles, written on copy-up with index=on or metacopy=on (null when neither is on). */
+    private volatile Origins origins;
+
+    public void setOrigins(Origins origins) {
+        this.origins = origins;
+    }
+
+    public Origins origins() {
+        return origins;
+    }
+
+    public boolean metacopy() {
+        return metacopy;
+    }
+
+    /** index=on (an {@link Index}) or off (null). */
+    public void setIndex(Index index) {
+        this.index = index;
+        invalidateTree("/");
+    }
+
+    public Index index() {
+        return index;
     }
 
     public void followRedirects(boolean follow) {

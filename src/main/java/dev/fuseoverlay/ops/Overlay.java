@@ -6,8 +6,10 @@ import dev.fuseoverlay.copyup.CopyUp;
 import dev.fuseoverlay.layer.Layer;
 import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.lookup.Entry;
+import dev.fuseoverlay.lookup.Index;
 import dev.fuseoverlay.lookup.LayerPath;
 import dev.fuseoverlay.lookup.Lookup;
+import dev.fuseoverlay.lookup.Origins;
 import dev.fuseoverlay.readdir.DirItem;
 import dev.fuseoverlay.readdir.DirMerge;
 import dev.fuseoverlay.realfs.Errno;
@@ -180,6 +182,54 @@ public final class Overlay implements AutoCloseable {
         overrides = StatOverride.open(layers, fs, mode);
     }
 
+    /**
+     * The kernel's index option. On: lower hard links stay one inode across copy-up ({@link Index}); the
+     * first mount records which layers the index belongs to and later ones check it (a one-line
+     * {@link dev.fuseoverlay.options.OptionsException} when they differ). Falls back to off, returning the
+     * reason, where the layers cannot encode file handles, as the kernel does. A read-only overlay has no
+     * index.
+     *
+     * @return null, or why the index is off although asked for (for a warning)
+     */
+    public String setIndex(boolean on) {
+        if (!on || upper == null) {
+            lookup.setIndex(null);
+            return null;
+        }
+        String why = Index.unusable(fs, layers);
+        if (why != null) {
+            lookup.setIndex(null);
+            return why + ", falling back to index=off";
+        }
+        Index ix = new Index(fs, wh, layers, Index.dirFor(layers.workDir()), origins());
+        ix.prepare();
+        lookup.setIndex(ix);
+        return null;
+    }
+
+    /**
+     * The kernel's metacopy option (its dependency on redirect_dir=on is resolved by MountOptions). On:
+     * chmod, chown, utimens, xattr changes and rename copy a lower regular file's metadata only (an upper
+     * file of the same size without data, marked with the metacopy xattr); reads go to the lower data until
+     * an open for write, a truncate or a link copies the data. Metacopy files written by the kernel read the
+     * same way.
+     */
+    public void setMetacopy(boolean on) {
+        if (on) {
+            origins();
+        }
+        lookup.setMetacopy(on);
+    }
+
+    private Origins origins() {
+        Origins o = lookup.origins();
+        if (o == null) {
+            o = new Origins(fs, layers);
+            lookup.setOrigins(o);
+        }
+        return o;
+    }
+
     /** Translates owners between the layers and the merged view (null: ids as stored). */
     public void setOwners(Owners owners) {
         this.owners = owners;
@@ -227,11 +277,32 @@ public final class Overlay implements AutoCloseable {
             throw new ErrnoException(err == Errno.ENOTDIR ? Errno.ENOENT : err, path);
         }
         patch(e, st);
+        indexNlink(e, st);
         StatOverride so = overrides;
         if (so != null) {
             so.apply(e.top().layer(), e.top().real(), st);
         }
         showOwners(st);
+    }
+
+    /** st_blocks at offset 64 of struct stat (x86_64). */
+    private static final int OFF_BLOCKS = 64;
+
+    /**
+     * index=on: an indexed hard link reports the merged link count recorded with it. metacopy: the blocks
+     * are the lower data's, as the kernel reports them (the upper file has none).
+     */
+    private void indexNlink(Entry e, Pointer st) {
+        if (e.metacopy) {
+            Stat data = fs.lstat(e.data().real());
+            if (data != null) {
+                st.putLong(OFF_BLOCKS, data.blocks);
+            }
+        }
+        Index ix = lookup.index();
+        if (ix != null && !e.isDir() && e.top().layer().upper()) {
+            st.putLong(Stat.OFF_NLINK, ix.mergedNlink(e.top().real(), st.getLong(Stat.OFF_NLINK), -1));
+        }
     }
 
     /** uid at offset 28 and gid at 32 of struct stat, as the merged view shows them. */
@@ -250,8 +321,13 @@ public final class Overlay implements AutoCloseable {
             throw new ErrnoException(err, path);
         }
         Entry e = path == null ? null : lookup.find(path);
+        if (e != null && e.metacopy) {
+            getattr(path, st); // fd is the lower data's: the metadata is the upper's
+            return;
+        }
         if (e != null) {
             patch(e, st);
+            indexNlink(e, st);
             StatOverride so = overrides;
             if (so != null) {
                 so.apply(e.top().layer(), e.top().real(), st);
@@ -278,7 +354,7 @@ public final class Overlay implements AutoCloseable {
     }
 
     public void chmod(String path, int mode) {
-        Entry e = writable("chmod", path);
+        Entry e = writableMeta("chmod", path);
         if (e.type == Stat.S_IFLNK) {
             throw new ErrnoException(Errno.EOPNOTSUPP, path);
         }
@@ -293,7 +369,7 @@ public final class Overlay implements AutoCloseable {
 
     public void chown(String path, int uid, int gid) {
         Owners o = owners;
-        Entry e = writable("chown", path);
+        Entry e = writableMeta("chown", path);
         StatOverride so = overrides;
         if (so != null && so.upperActive() && (e.isDir() || e.type == Stat.S_IFREG)) {
             if (o == null || !o.squashed()) {
@@ -313,7 +389,7 @@ public final class Overlay implements AutoCloseable {
 
     /** times: {atime sec, nsec, mtime sec, nsec}, UTIME_NOW/UTIME_OMIT allowed in nsec. */
     public void utimens(String path, long[] times) {
-        fs.utimens(writable("utimens", path).upperPath(), times);
+        fs.utimens(writableMeta("utimens", path).upperPath(), times);
     }
 
     public void truncate(String path, long size) {
@@ -343,17 +419,26 @@ public final class Overlay implements AutoCloseable {
         return fs.statvfsInto(layers.all().get(0).root(), buf);
     }
 
-    /** The object copied up (with parents) and ready to change; EROFS on a read-only overlay. */
+    /** The object copied up (with parents and data) and ready to change; EROFS on a read-only overlay. */
     private Entry writable(String op, String path) {
+        return writable(op, path, false);
+    }
+
+    /** Like {@link #writable}, for a change of metadata: with metacopy=on the data may stay below. */
+    private Entry writableMeta(String op, String path) {
+        return writable(op, path, true);
+    }
+
+    private Entry writable(String op, String path, boolean metaOnly) {
         requireWritable(path);
         Trace t = trace;
         StatOverride so = overrides;
         boolean keep = so != null && so.upperActive();
         if (t == null && !keep) {
-            return copyUp.ensureUpper(path);
+            return metaOnly ? copyUp.ensureUpperMeta(path) : copyUp.ensureUpper(path);
         }
         Entry before = lookup.lookup(path);
-        Entry after = copyUp.ensureUpper(path);
+        Entry after = metaOnly ? copyUp.ensureUpperMeta(path) : copyUp.ensureUpper(path);
         if (keep && !before.hasUpper()) {
             keepShownOwner(so, before, after);
         }
@@ -361,7 +446,10 @@ public final class Overlay implements AutoCloseable {
             return after;
         }
         String what = op.contains("%s") ? String.format(op, path) : op + " " + path;
-        t.line(what + ": " + (before.hasUpper() ? "already in upper"
+        t.line(what + ": " + (before.hasUpper() && before.metacopy && !after.metacopy ? "data of the metacopy copied up"
+                : before.hasUpper() ? "already in upper"
+                : after.metacopy ? "metadata-only copy-up from " + before.top().layer().label() + " (metacopy=on, data stays there)"
+                : before.indexOnly ? "linked up from the index (index=on)"
                 : "copy-up " + describe(before) + " from " + before.top().layer().label() + " into upper"));
         return after;
     }
@@ -435,7 +523,7 @@ public final class Overlay implements AutoCloseable {
         if (overrides != null && StatOverride.isOverrideName(name)) {
             throw new ErrnoException(Errno.EPERM, path); // fuse-overlayfs refuses its own names too
         }
-        fs.setxattr(writable("setxattr " + name, path).upperPath(), wh.realXattrName(name), value, size, flags);
+        fs.setxattr(writableMeta("setxattr " + name, path).upperPath(), wh.realXattrName(name), value, size, flags);
     }
 
     public void removexattr(String path, String name) {
@@ -447,7 +535,7 @@ public final class Overlay implements AutoCloseable {
         if (fs.getxattr(e.top().real(), real) == null) {
             throw new ErrnoException(Errno.ENODATA, path);
         }
-        fs.removexattr(writable("removexattr " + name, path).upperPath(), real);
+        fs.removexattr(writableMeta("removexattr " + name, path).upperPath(), real);
     }
 
     // ---- files (file.c) ----------------------------------------------------------------------------
@@ -463,7 +551,7 @@ public final class Overlay implements AutoCloseable {
         if (write && e.isDir()) {
             throw new ErrnoException(Errno.EISDIR, path);
         }
-        return fs.open(e.top().real(), flags & ~Native.O_NOCTTY);
+        return fs.open(e.data().real(), flags & ~Native.O_NOCTTY); // below a metacopy: the lower data
     }
 
     public long read(int fd, Pointer buf, long size, long offset) {
@@ -553,7 +641,19 @@ public final class Overlay implements AutoCloseable {
             if (src.isDir()) {
                 throw new ErrnoException(Errno.EPERM, from);
             }
-            String srcReal = writable("link source", from).upperPath();
+            String srcReal;
+            if (lookup.metacopy() && src.type == Stat.S_IFREG) {
+                // metacopy=on (the kernel's ovl_link): the metadata is copied up, and a metacopy gets an
+                // absolute redirect so that every name of it finds the data
+                Entry up = writableMeta("link source", from);
+                srcReal = up.upperPath();
+                String existing = up.metacopy ? wh.readRedirect(srcReal) : null;
+                if (up.metacopy && (existing == null || !existing.startsWith("/"))) {
+                    wh.writeRedirect(srcReal, redirectPath(up));
+                }
+            } else {
+                srcReal = writable("link source", from).upperPath();
+            }
             createObject("link", to, src.type, null, real -> fs.link(srcReal, real));
         } finally {
             ns.unlock();
@@ -745,6 +845,10 @@ public final class Overlay implements AutoCloseable {
         ns.lock();
         try {
             Entry e = nonDirectory(path);
+            if (e.metacopy) {
+                // the detached handle must lead to data and metadata alike: a metacopy gets its data first
+                e = copyUp.ensureUpper(path);
+            }
             int fd = fs.open(e.top().real(), Native.O_PATH);
             try {
                 unlink(path);
@@ -823,6 +927,34 @@ public final class Overlay implements AutoCloseable {
      * @return what was done, for the trace
      */
     private String removeAndWhiteout(Entry e, Entry parent) {
+        String indexEntry = null;
+        Index ix = lookup.index();
+        if (ix != null && !e.isDir()) {
+            // like the kernel's ovl_nlink_start: a lower hard link is copied (linked) up before a name of it
+            // goes, so the merged link count kept with its index entry stays right; the entry goes with the
+            // last name
+            if (!e.hasUpper() && (e.indexOnly || nlink(e) > 1)) {
+                e = copyUp.ensureUpper(e.path);
+            }
+            if (e.hasUpper()) {
+                indexEntry = ix.entryOf(e.upperPath());
+            }
+        }
+        try {
+            return removeAndWhiteout0(e, parent);
+        } finally {
+            if (indexEntry != null) {
+                ix.dropIfOrphan(indexEntry);
+            }
+        }
+    }
+
+    private long nlink(Entry e) {
+        Stat st = fs.lstat(e.top().real());
+        return st == null ? 0 : st.nlink;
+    }
+
+    private String removeAndWhiteout0(Entry e, Entry parent) {
         Layer holder = lowerHolder(parent, e.name());
         String dst = upper.real(e.path);
         if (!e.hasUpper()) {
@@ -902,6 +1034,27 @@ public final class Overlay implements AutoCloseable {
                     return; // two names of one file: POSIX says do nothing
                 }
             }
+            String dstIndex = null;
+            Index ix = lookup.index();
+            if (ix != null && dst != null && !dst.isDir()) {
+                // the replaced name is one name less of its object: as in unlink, an indexed one is linked up first
+                if (!dst.hasUpper() && (dst.indexOnly || nlink(dst) > 1)) {
+                    dst = copyUp.ensureUpper(to);
+                }
+                dstIndex = dst.hasUpper() ? ix.entryOf(dst.upperPath()) : null;
+            }
+            renameChecked(src, from, to, toName, dstParent, dst);
+            if (dstIndex != null) {
+                ix.dropIfOrphan(dstIndex);
+            }
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    /** rename once the target is known to be replaceable. */
+    private void renameChecked(Entry src, String from, String to, String toName, Entry dstParent, Entry dst) {
+        {
             Trace t = trace;
             boolean redirect = src.isDir() && src.hasLower() && redirectCreate;
             if (src.isDir() && src.hasLower() && !redirect) {
@@ -917,7 +1070,19 @@ public final class Overlay implements AutoCloseable {
             boolean srcWhiteout = srcHolder != null;
             String how = t == null || src.hasUpper() ? "in upper" : "copy-up " + describe(src) + " from " + src.top().layer().label();
             String redirectTo = redirect ? redirectFor(src, from, to) : null; // from the layers as they are now
-            String srcReal = copyUp.ensureUpper(from).upperPath();
+            String srcReal;
+            if (!src.isDir() && lookup.metacopy()) {
+                // metacopy=on: a file moves with its metadata only; a metacopy records where its data is, like
+                // a directory's redirect (the old name within one directory, else the path from the root)
+                Entry up = copyUp.ensureUpperMeta(from);
+                srcReal = up.upperPath();
+                if (up.metacopy) {
+                    redirectTo = redirectFor(up, from, to);
+                    redirect = redirectTo != null || wh.readRedirect(srcReal) != null;
+                }
+            } else {
+                srcReal = copyUp.ensureUpper(from).upperPath();
+            }
             dstParent = copyUp.ensureUpper(dstParent.path);
             if (redirectTo != null) {
                 wh.writeRedirect(srcReal, redirectTo);
@@ -970,8 +1135,6 @@ public final class Overlay implements AutoCloseable {
                         + (dst != null ? ", replacing " + to + " (from " + dst.top().layer().label() + ")" : "")
                         + (srcWhiteout ? ", whiteout left at " + from + " (" + srcHolder.label() + " still has it)" : ""));
             }
-        } finally {
-            ns.unlock();
         }
     }
 

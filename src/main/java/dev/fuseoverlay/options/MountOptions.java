@@ -34,9 +34,11 @@ public final class MountOptions {
     public boolean autoUnmount = true;
     public String fsname;
     public String trace;
-    /** Kernel options, with the kernel's meaning. */
+    /** Kernel options, with the kernel's meaning (index=on: see Overlay.setIndex). */
     public String redirectDir = "off", xino = "off";
     public boolean index, metacopy, userXattr;
+    /** Whether redirect_dir= was given (the kernel resolves metacopy's dependency on it differently then). */
+    private boolean redirectDirSet;
     public IdMapping uidMapping, gidMapping;
     /** fuse-overlayfs's squash options: every object shows this owner (-1: not set). */
     public boolean squashToRoot;
@@ -104,7 +106,7 @@ public final class MountOptions {
             case "default_permissions": defaultPermissions = true; break;
             case "fsname": fsname = need(key, value); break;
             case "userxattr": userXattr = true; break;
-            case "redirect_dir": redirectDir = oneOf(key, value, "on", "follow", "nofollow", "off"); break;
+            case "redirect_dir": redirectDir = oneOf(key, value, "on", "follow", "nofollow", "off"); redirectDirSet = true; break;
             case "xino": xino = oneOf(key, value, "on", "auto", "off"); break;
             case "index": index = onOff(key, value); break;
             case "metacopy": metacopy = onOff(key, value); break;
@@ -238,11 +240,27 @@ public final class MountOptions {
         if ((upperDir == null) != (workDir == null)) {
             throw new OptionsException(upperDir == null ? "workdir= given without upperdir=" : "upperdir= given without workdir=");
         }
-        if (index) {
-            throw new OptionsException("index=on is not supported yet");
+        resolveMetacopy();
+    }
+
+    /**
+     * The kernel's rules (fs/overlayfs/params.c): metacopy=on needs redirect_dir=on, which it turns on unless
+     * redirect_dir was given otherwise (then the mount is refused, with the kernel's words: "off" is the
+     * kernel's "follow"); userxattr and metacopy=on conflict.
+     */
+    private void resolveMetacopy() {
+        if (!metacopy) {
+            return;
         }
-        if (metacopy) {
-            throw new OptionsException("metacopy=on is not supported yet");
+        if (userXattr) {
+            throw new OptionsException("conflicting options: userxattr,metacopy=on");
+        }
+        if (!redirectDir.equals("on")) {
+            if (redirectDirSet) {
+                throw new OptionsException("conflicting options: metacopy=on,redirect_dir="
+                        + (redirectDir.equals("off") ? "follow" : redirectDir));
+            }
+            redirectDir = "on";
         }
 
     }

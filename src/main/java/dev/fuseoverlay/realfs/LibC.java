@@ -84,4 +84,8 @@ public interface LibC {
     long syscall(long number, int dirfd, String path, Pointer how, long size);
     String strerror(int errnum);
     String realpath(String path, Pointer resolved);
+    /** struct file_handle {u32 handle_bytes; int handle_type; u8 f_handle[]}; mountId is an int out. */
+    int name_to_handle_at(int dirfd, String path, Pointer handle, @Out int[] mountId, int flags);
+    int open_by_handle_at(int mountFd, Pointer handle, int flags);
+    int ioctl(int fd, long request, Pointer arg);
 }

@@ -417,6 +417,86 @@ public final class RealFs {
         }
     }
 
+    /** A file handle as name_to_handle_at(2) encodes it (the kernel's exportfs encoding of the object). */
+    public record FileHandle(int type, byte[] bytes) {}
+
+    private static final int MAX_HANDLE_SZ = 128;
+    private static final ThreadLocal<Pointer> HANDLE_BUF =
+            ThreadLocal.withInitial(() -> jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 8 + MAX_HANDLE_SZ, true));
+
+    /**
+     * The file handle of an object (symlinks not followed), or null when its filesystem cannot encode one
+     * (EOPNOTSUPP) or it is gone.
+     */
+    public FileHandle fileHandle(String path) {
+        Pointer h = HANDLE_BUF.get();
+        h.putInt(0, MAX_HANDLE_SZ);
+        int[] mountId = new int[1];
+        if (C.name_to_handle_at(dirfd(path), rel(path), h, mountId, 0) < 0) {
+            int e = Native.errno();
+            if (e == Errno.EOPNOTSUPP || e == Errno.ENOENT || e == Errno.ENOTDIR) {
+                return null;
+            }
+            throw new ErrnoException(e, "name_to_handle_at " + printable(path));
+        }
+        int n = h.getInt(0);
+        byte[] b = new byte[n];
+        h.get(8, b, 0, n);
+        return new FileHandle(h.getInt(4), b);
+    }
+
+    /** FS_IOC_GETFSUUID: _IOR(0x15, 0, struct fsuuid2 {u8 len; u8 uuid[16];}). */
+    private static final long FS_IOC_GETFSUUID = 0x80111500L;
+
+    /**
+     * The 16-byte uuid of the filesystem holding a directory, as the kernel keeps it in {@code sb->s_uuid}
+     * (FS_IOC_GETFSUUID, Linux 6.5+). A filesystem without one (ENOTTY) has the null uuid, all zeros, as
+     * its s_uuid is then.
+     */
+    public byte[] fsUuid(String dir) {
+        int fd = C.open(dir, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw fail("open", dir);
+        }
+        try {
+            Pointer buf = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 17, true);
+            byte[] uuid = new byte[16];
+            if (C.ioctl(fd, FS_IOC_GETFSUUID, buf) == 0) {
+                int len = Math.min(buf.getByte(0) & 0xff, 16);
+                buf.get(1, uuid, 0, len);
+            }
+            return uuid;
+        } finally {
+            C.close(fd);
+        }
+    }
+
+    /**
+     * Opens the object a file handle names on the filesystem of a layer root (open_by_handle_at(2), needs
+     * CAP_DAC_READ_SEARCH); returns the descriptor (O_PATH) or -1 when it cannot be found or decoded.
+     */
+    public int openByHandle(String root, FileHandle fh) {
+        // not the root's O_PATH descriptor: open_by_handle_at refuses those (EBADF)
+        int mountFd = C.open(root, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (mountFd < 0 || fh.bytes().length > MAX_HANDLE_SZ) {
+            if (mountFd >= 0) {
+                C.close(mountFd);
+            }
+            return -1;
+        }
+        try {
+            Pointer h = HANDLE_BUF.get();
+            h.putInt(0, fh.bytes().length);
+            h.putInt(4, fh.type());
+            h.put(8, fh.bytes(), 0, fh.bytes().length);
+            return C.open_by_handle_at(mountFd, h, Native.O_PATH | Native.O_CLOEXEC);
+        } finally {
+            int e = Native.errno();
+            C.close(mountFd);
+            Native.RUNTIME.setLastError(e);
+        }
+    }
+
     // ---- mutations -----------------------------------------------------------------------------------
 
     /** Creates a new regular file (O_EXCL) and returns its descriptor. */
@@ -512,6 +592,13 @@ public final class RealFs {
         logged("futimens fd%d", fd);
         if (C.futimens(fd, times) < 0) {
             throw new ErrnoException(Native.errno(), "futimens");
+        }
+    }
+
+    public void ftruncate(int fd, long size) {
+        logged("ftruncate fd%d %d", fd, size);
+        if (C.ftruncate(fd, size) < 0) {
+            throw new ErrnoException(Native.errno(), "ftruncate");
         }
     }
 

@@ -51,6 +51,44 @@ public final class Whiteouts {
         return ns;
     }
 
+    /** An overlay xattr of this mount's namespace: {@code xattr("origin")} is trusted.overlay.origin (or user.). */
+    public String xattr(String name) {
+        return ownPrefix + name;
+    }
+
+    /** Whether a real regular file is a metacopy (the kernel's trusted.overlay.metacopy, any value). */
+    public boolean isMetacopy(String path) {
+        return fs.getxattr(path, xattr("metacopy")) != null;
+    }
+
+    /** Marks a metadata-only copy-up, as the kernel does: an empty metacopy xattr (no fs-verity digest). */
+    public void setMetacopy(String path) {
+        fs.setxattr(path, xattr("metacopy"), new byte[0], 0);
+    }
+
+    public void clearMetacopy(String path) {
+        fs.removexattr(path, xattr("metacopy"));
+    }
+
+    /** The kernel's origin handle of an upper object (trusted.overlay.origin), or null. */
+    public OriginHandle readOriginHandle(String path) {
+        return OriginHandle.decode(fs.getxattr(path, xattr("origin")));
+    }
+
+    public void writeOriginHandle(String path, OriginHandle h) {
+        fs.setxattr(path, xattr("origin"), h.encode(), 0);
+    }
+
+    /**
+     * Marks an upper directory "impure" (trusted.overlay.impure=y) as the kernel does when an entry with an
+     * origin is copied or moved into it: its readdir then looks entries up for their inode numbers.
+     */
+    public void setImpure(String dir) {
+        if (!isYes(fs.getxattr(dir, xattr("impure")))) {
+            fs.trySetxattr(dir, xattr("impure"), YES);
+        }
+    }
+
     /** The private xattr recording the inode number an upper object inherited at copy-up. */
     public String originXattr() {
         return originXattr;

@@ -91,7 +91,22 @@ class MountOptionsTest {
         assertThrows(OptionsException.class, () -> parse("redirect_dir=sideways"));
         parse("lowerdir=/a,redirect_dir=on").checkSupported();
         assertEquals("follow", parse("redirect_dir=follow").redirectDir);
-        assertThrows(OptionsException.class, () -> parse("lowerdir=/a,index=on").checkSupported());
+        parse("lowerdir=/a,index=on").checkSupported();
+    }
+
+    @Test
+    void metacopyFollowsTheKernelsDependencyRules() {
+        MountOptions o = parse("lowerdir=/a,metacopy=on");
+        o.checkSupported();
+        assertEquals("on", o.redirectDir, "metacopy=on turns redirect_dir=on on");
+        parse("lowerdir=/a,redirect_dir=on,metacopy=on").checkSupported();
+        OptionsException e = assertThrows(OptionsException.class, () -> parse("lowerdir=/a,metacopy=on,redirect_dir=off").checkSupported());
+        assertEquals("conflicting options: metacopy=on,redirect_dir=follow", e.getMessage(), "the kernel's words");
+        e = assertThrows(OptionsException.class, () -> parse("lowerdir=/a,redirect_dir=nofollow,metacopy=on").checkSupported());
+        assertEquals("conflicting options: metacopy=on,redirect_dir=nofollow", e.getMessage());
+        e = assertThrows(OptionsException.class, () -> parse("lowerdir=/a,userxattr,metacopy=on").checkSupported());
+        assertEquals("conflicting options: userxattr,metacopy=on", e.getMessage());
+        parse("lowerdir=/a,redirect_dir=off,metacopy=off").checkSupported();
     }
 
     @Test
