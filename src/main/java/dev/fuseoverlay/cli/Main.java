@@ -190,6 +190,10 @@ public final class Main implements Callable<Integer> {
         } else {
             cmd.add("-Dfile.encoding=ISO-8859-1");
         }
+        String cds = System.getenv("FUSE_OVERLAY_CDS");
+        if (cds != null && !cds.isBlank()) {
+            cmd.add(cds.trim());
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

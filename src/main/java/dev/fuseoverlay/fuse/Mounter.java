@@ -25,6 +25,11 @@ import jnr.ffi.Pointer;
 public final class Mounter {
     private Mounter() {}
 
+    /** Builds the FUSE adapter without mounting: loads its classes (the launcher's class-data-sharing training). */
+    public static void loadClasses(Overlay ov) {
+        new FuseAdapter(ov, null, () -> { });
+    }
+
     /** Checks what a mount needs from the machine, each failure one line naming the fix. */
     public static void checkMachine() {
         int fd = Native.C.open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC, 0);
@@ -113,7 +118,7 @@ public final class Mounter {
         CountDownLatch done = new CountDownLatch(1);
         Thread loop = new Thread(() -> {
             try {
-                fuse.mount(Paths.get(mountPoint), true, debug != null, new String[] {"-o", opts});
+                fuse.mount(Paths.get(mountPoint), true, debug != null, new String[] {"-s", "-o", opts});
             } catch (Throwable t) {
                 failure[0] = t;
             } finally {
