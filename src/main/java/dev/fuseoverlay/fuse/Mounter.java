@@ -1,5 +1,6 @@
 package dev.fuseoverlay.fuse;
 
+import dev.fuseoverlay.fuse.direct.DevFuse;
 import dev.fuseoverlay.options.MountOptions;
 import dev.fuseoverlay.options.OptionsException;
 import dev.fuseoverlay.ops.Overlay;
@@ -100,6 +101,9 @@ public final class Mounter {
      */
     public static int serve(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, Runnable ready)
             throws InterruptedException {
+        if ("devfuse".equals(o.engine)) {
+            return serveDevFuse(ov, o, mountPoint, debug, ready);
+        }
         CountDownLatch init = new CountDownLatch(1);
         FuseAdapter fuse;
         try {
@@ -142,6 +146,37 @@ public final class Mounter {
             }
         }
         return 0;
+    }
+
+    /**
+     * The /dev/fuse engine: mount(2) directly, serve with our own threads; SIGTERM, SIGINT and SIGHUP
+     * unmount (lazily, as fusermount -u -z does) and the serve ends when the kernel lets go of the device.
+     */
+    private static int serveDevFuse(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, Runnable ready)
+            throws InterruptedException {
+        DevFuse f = DevFuse.mount(ov, o, mountPoint, debug, o.threads);
+        for (String sig : new String[] {"TERM", "INT", "HUP"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> f.unmount());
+            } catch (IllegalArgumentException e) {
+                // not available in this JVM: the default action ends the process, auto_unmount cleans up
+            }
+        }
+        Process watcher = o.autoUnmount ? startUnmountWatcher(mountPoint) : null;
+        ready.run();
+        f.join();
+        finishWatcher(watcher);
+        return 0;
+    }
+
+    private static void finishWatcher(Process watcher) {
+        if (watcher != null) {
+            try (var w = watcher.getOutputStream()) {
+                w.write("done\n".getBytes(StandardCharsets.US_ASCII)); // a clean unmount: nothing to clean up
+            } catch (IOException ignored) {
+                // it is gone already
+            }
+        }
     }
 
     /**

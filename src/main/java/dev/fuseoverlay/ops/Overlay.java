@@ -180,6 +180,14 @@ public final class Overlay implements AutoCloseable {
 
     /** Fills a {@code struct stat} for a merged path: the top object's, with the merged inode number and nlink. */
     public void getattr(String path, Pointer st) {
+        getattrEntry(path, st);
+    }
+
+    /**
+     * Like getattr, and returns what the path resolved to: an engine that keeps one kernel inode per
+     * object (the /dev/fuse engine) needs to know whether the object is still only in a lower layer.
+     */
+    public Entry getattrEntry(String path, Pointer st) {
         Entry e = lookup.lookup(path);
         int err = fs.lstatInto(e.top().real(), st);
         if (err != 0) {
@@ -187,6 +195,7 @@ public final class Overlay implements AutoCloseable {
         }
         patch(e, st);
         showOwners(st);
+        return e;
     }
 
     /** uid at offset 28 and gid at 32 of struct stat, as the merged view shows them. */
