@@ -125,10 +125,7 @@ public final class Main implements Callable<Integer> {
             throw new OptionsException("no mountpoint given (see fuse-overlay --help)");
         }
         MountOptions o = MountOptions.parse(Args.bytes(options));
-        if (o.engine == null) {
-            String env = System.getenv("FUSE_OVERLAY_ENGINE");
-            o.engine = env == null || env.isEmpty() ? "libfuse" : MountOptions.parse(List.of("engine=" + env)).engine;
-        }
+        Mounter.engine(o); // a bad FUSE_OVERLAY_ENGINE is reported before anything starts
         boolean debug = debugFlag || o.debug;
         if (mounts || debug) {
             for (String w : o.warnings) {

@@ -49,6 +49,25 @@ public final class Mounter {
         }
     }
 
+    /**
+     * The engine a mount uses: {@code -o engine=}, else {@code $FUSE_OVERLAY_ENGINE} (so a whole test suite,
+     * or the runtime, can run on the other engine), else libfuse.
+     */
+    public static String engine(MountOptions o) {
+        if (o.engine != null) {
+            return o.engine;
+        }
+        String env = System.getenv("FUSE_OVERLAY_ENGINE");
+        if (env == null || env.isEmpty()) {
+            return "libfuse";
+        }
+        try {
+            return MountOptions.parse(List.of("engine=" + env)).engine;
+        } catch (OptionsException e) {
+            throw new OptionsException("FUSE_OVERLAY_ENGINE: " + e.getMessage());
+        }
+    }
+
     /** The libfuse options for a mount: kernel caching, big writes, our inode numbers, the caller's generic options. */
     static List<String> fuseOptions(MountOptions o, boolean root) {
         List<String> f = new ArrayList<>();
@@ -101,7 +120,7 @@ public final class Mounter {
      */
     public static int serve(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, Runnable ready)
             throws InterruptedException {
-        if ("devfuse".equals(o.engine)) {
+        if (engine(o).equals("devfuse")) {
             return serveDevFuse(ov, o, mountPoint, debug, ready);
         }
         CountDownLatch init = new CountDownLatch(1);

@@ -298,10 +298,23 @@ public final class DevFuse {
             case Wire.LINK: {
                 String name = Wire.name(in, B + 8, len);
                 String p = childPath(node, name);
+                Nodes.Node src = nodes.get(in.getLong(B));
                 ov.link(path(in.getLong(B)), p);
+                if (src != null && src.key.name() != null) {
+                    // the source was a lower hard link with an inode of its own; copied up and linked, its new
+                    // name must share that inode (the kernel expects LINK to answer the source's node)
+                    nodes.rekey(src, Nodes.Key.of(ov.getattrEntry(p, st).ino));
+                }
                 return entry(node, name, p, out, R, st);
             }
-            case Wire.OPEN: return open(node, in.getInt(B), out);
+            case Wire.OPEN: {
+                int flags = in.getInt(B);
+                int n = open(node, flags, out);
+                if ((flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0) {
+                    copiedUp(node);
+                }
+                return n;
+            }
             case Wire.READ: {
                 long n = ov.read((int) in.getLong(B), out.slice(R), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
                 return (int) n;
@@ -342,6 +355,7 @@ public final class DevFuse {
                 String name = Wire.name(in, B + 8, len);
                 int value = B + 8 + Wire.bytes(name).length + 1;
                 ov.setxattr(path(node), name, in.slice(value), size, in.getInt(B + 4));
+                copiedUp(node);
                 return 0;
             }
             case Wire.GETXATTR: {
@@ -358,6 +372,7 @@ public final class DevFuse {
             case Wire.LISTXATTR: return listxattr(node, in.getInt(B), out);
             case Wire.REMOVEXATTR:
                 ov.removexattr(path(node), Wire.name(in, B, len));
+                copiedUp(node);
                 return 0;
             case Wire.OPENDIR: {
                 long h = nextDir.getAndIncrement();
@@ -489,6 +504,19 @@ public final class DevFuse {
         ov.rename(fromPath, toPath);
         nodes.rename(parent, from, newParent, to);
         return 0;
+    }
+
+    /**
+     * A node may just have been copied up. Only a lower hard link (index=off) changes attributes then (its
+     * copy gets an inode number of its own, as on the kernel): tell the kernel to drop the ones it caches.
+     */
+    private void copiedUp(long node) {
+        Nodes.Node n = nodes.get(node);
+        if (n != null && n.key.name() != null) {
+            Pointer m = Memory.allocateDirect(Native.RUNTIME, Wire.OUT_HEADER + 24, true);
+            Wire.notifyInvalInode(m, node);
+            C.write(dev, m, Wire.OUT_HEADER + 24);
+        }
     }
 
     // ---- attributes -----------------------------------------------------------------------------------

@@ -112,6 +112,19 @@ final class Nodes {
         n.names.clear();
     }
 
+    /**
+     * A node's object changed identity (an unaliased lower hard link was copied up and linked): it is now
+     * found by {@code key}, unless another node already is.
+     */
+    synchronized void rekey(Node n, Key key) {
+        if (byKey.containsKey(key)) {
+            return;
+        }
+        byKey.remove(n.key, n);
+        n.key = key;
+        byKey.put(key, n);
+    }
+
     /** The node that has this name now, or null. */
     synchronized Node named(long parent, String name) {
         return byName.get(new Name(parent, name));

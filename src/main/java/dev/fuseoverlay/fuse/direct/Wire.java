@@ -49,6 +49,14 @@ final class Wire {
         out.putLong(8, unique);
     }
 
+    /** FUSE_NOTIFY_INVAL_INODE with a negative offset: the kernel drops the node's cached attributes only. */
+    static void notifyInvalInode(Pointer out, long nodeid) {
+        outHeader(out, 0, 2 /* FUSE_NOTIFY_INVAL_INODE */, 24);
+        out.putLong(OUT_HEADER, nodeid);
+        out.putLong(OUT_HEADER + 8, -1);   // off < 0: attributes, not data
+        out.putLong(OUT_HEADER + 16, 0);
+    }
+
     /** Fills a fuse_attr at {@code off} from a {@code struct stat}. */
     static void attr(Pointer st, Pointer out, int off) {
         out.putLong(off, st.getLong(8));                        // ino

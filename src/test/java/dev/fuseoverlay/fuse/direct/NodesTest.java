@@ -92,6 +92,17 @@ class NodesTest {
     }
 
     @Test
+    void rekeyedNodeIsFoundByItsNewKey() {
+        // ln a c, where a was an unaliased lower hard link: c must get a's node
+        Nodes.Node a = nodes.lookedUp(Nodes.ROOT, "a", new Nodes.Key(7, Nodes.ROOT, "a"), 7);
+        nodes.rekey(a, Nodes.Key.of(7));
+        assertSame(a, nodes.lookedUp(Nodes.ROOT, "c", Nodes.Key.of(7), 7));
+        Nodes.Node b = nodes.lookedUp(Nodes.ROOT, "b", new Nodes.Key(7, Nodes.ROOT, "b"), 7);
+        nodes.rekey(b, Nodes.Key.of(7)); // taken: b keeps its own inode
+        assertEquals(new Nodes.Key(7, Nodes.ROOT, "b"), b.key);
+    }
+
+    @Test
     void unknownOrOrphanedNodesHaveNoPath() {
         assertNull(nodes.path(42));
         assertNull(nodes.childPath(42, "x"));
