@@ -378,7 +378,9 @@ public final class DevFuse {
                 long h = nextDir.getAndIncrement();
                 dirs.put(h, new DirHandle(node));
                 out.putLong(R, h);
-                out.putInt(R + 8, 0);
+                // the kernel may keep listings in its page cache across opens: it drops one whenever the
+                // directory changes through this mount, which is the only way it changes
+                out.putInt(R + 8, Wire.FOPEN_KEEP_CACHE | Wire.FOPEN_CACHE_DIR);
                 out.putInt(R + 12, 0);
                 return Wire.OPEN_OUT;
             }
