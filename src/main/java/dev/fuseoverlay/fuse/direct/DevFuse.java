@@ -378,9 +378,10 @@ public final class DevFuse {
                 long h = nextDir.getAndIncrement();
                 dirs.put(h, new DirHandle(node));
                 out.putLong(R, h);
-                // the kernel may keep listings in its page cache across opens: it drops one whenever the
-                // directory changes through this mount, which is the only way it changes
-                out.putInt(R + 8, Wire.FOPEN_KEEP_CACHE | Wire.FOPEN_CACHE_DIR);
+                // no FOPEN_CACHE_DIR: the kernel's listing cache assumes offsets mean the same in every handle,
+                // but ours index each handle's own snapshot, so listers racing with changes would see names
+                // twice or not at all (ReliabilityIT's stress.sh)
+                out.putInt(R + 8, 0);
                 out.putInt(R + 12, 0);
                 return Wire.OPEN_OUT;
             }
