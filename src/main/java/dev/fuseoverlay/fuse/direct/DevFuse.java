@@ -355,7 +355,7 @@ public final class DevFuse {
                 String name = Wire.name(in, B + 8, len);
                 int value = B + 8 + Wire.bytes(name).length + 1;
                 ov.setxattr(path(node), name, in.slice(value), size, in.getInt(B + 4));
-                copiedUp(node);
+                invalidateAttributes(node); // an ACL changes the mode (cp -a sets it so), any xattr the ctime
                 return 0;
             }
             case Wire.GETXATTR: {
@@ -372,7 +372,7 @@ public final class DevFuse {
             case Wire.LISTXATTR: return listxattr(node, in.getInt(B), out);
             case Wire.REMOVEXATTR:
                 ov.removexattr(path(node), Wire.name(in, B, len));
-                copiedUp(node);
+                invalidateAttributes(node);
                 return 0;
             case Wire.OPENDIR: {
                 long h = nextDir.getAndIncrement();
@@ -516,10 +516,15 @@ public final class DevFuse {
     private void copiedUp(long node) {
         Nodes.Node n = nodes.get(node);
         if (n != null && n.key.name() != null) {
-            Pointer m = Memory.allocateDirect(Native.RUNTIME, Wire.OUT_HEADER + 24, true);
-            Wire.notifyInvalInode(m, node);
-            C.write(dev, m, Wire.OUT_HEADER + 24);
+            invalidateAttributes(node);
         }
+    }
+
+    /** Tells the kernel to drop the attributes it caches for a node (FUSE_NOTIFY_INVAL_INODE, no data). */
+    private void invalidateAttributes(long node) {
+        Pointer m = Memory.allocateDirect(Native.RUNTIME, Wire.OUT_HEADER + 24, true);
+        Wire.notifyInvalInode(m, node);
+        C.write(dev, m, Wire.OUT_HEADER + 24);
     }
 
     // ---- attributes -----------------------------------------------------------------------------------
@@ -686,7 +691,9 @@ public final class DevFuse {
                 break;
             }
             if (plus) {
-                if (item == null) {
+                if (item == null || nodes.named(node, item.name()) != null) {
+                    // "." and "..", or a name the kernel already knows with attributes it may keep caching
+                    // (every change goes through us): a plain entry, no lookup and no stat of the object
                     Wire.entryOut(out, R + pos, 0, 0, 0, null);
                 } else {
                     try {
