@@ -26,9 +26,19 @@ import jnr.ffi.Pointer;
 public final class Mounter {
     private Mounter() {}
 
-    /** Builds the FUSE adapter without mounting: loads its classes (the launcher's class-data-sharing training). */
+    /**
+     * Builds the libfuse adapter and loads the /dev/fuse engine's classes without mounting (the launcher's
+     * class-data-sharing training).
+     */
     public static void loadClasses(Overlay ov) {
         new FuseAdapter(ov, null, () -> { });
+        for (String c : new String[] {"DevFuse", "Wire", "Nodes"}) {
+            try {
+                Class.forName("dev.fuseoverlay.fuse.direct." + c, false, Mounter.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** Checks what a mount needs from the machine, each failure one line naming the fix. */
