@@ -27,6 +27,9 @@ final class Impl {
     String version = "";
     String unavailable;      // null when usable
 
+    /** Appended to the -o options of a mount (fuse-overlay's engine=). */
+    String extraOptions = "";
+
     Impl(String name, Kind kind, String binary) {
         this.name = name;
         this.kind = kind;
@@ -40,6 +43,9 @@ final class Impl {
         l.add(new Impl("fuse-overlayfs", Kind.FUSE_OVERLAYFS, "fuse-overlayfs"));
         l.add(new Impl("unionfs-fuse", Kind.UNIONFS, "unionfs"));
         l.add(new Impl("fuse-overlay", Kind.FUSE_OVERLAY, fuseOverlayLauncher));
+        Impl devfuse = new Impl("fuse-overlay-devfuse", Kind.FUSE_OVERLAY, fuseOverlayLauncher);
+        devfuse.extraOptions = ",engine=devfuse"; // the /dev/fuse engine of the same launcher
+        l.add(devfuse);
         return l;
     }
 
@@ -88,7 +94,7 @@ final class Impl {
                         unavailable = binary + " --version failed: " + v.errTail();
                         return;
                     }
-                    version = firstLine(v);
+                    version = firstLine(v) + (extraOptions.isEmpty() ? "" : " (-o " + extraOptions.substring(1) + ")");
                     Path repo = Path.of(binary).toAbsolutePath().getParent();
                     Proc.Result g = Proc.run(List.of("git", "-C", repo.toString(), "describe", "--always", "--dirty"), 10);
                     if (g.ok()) {
@@ -142,7 +148,7 @@ final class Impl {
             case KERNEL -> List.of("mount", "-t", "overlay", "overlay", "-o",
                     "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work, mnt.toString());
             case FUSE_OVERLAYFS, FUSE_OVERLAY -> List.of(binary, "-o",
-                    "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work, mnt.toString());
+                    "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + extraOptions, mnt.toString());
             case UNIONFS -> List.of(binary, "-o", "cow,hide_meta_files,allow_other,suid,dev",
                     upper + "=RW:" + layers.top() + "=RO:" + layers.bottom() + "=RO", mnt.toString());
             default -> throw new IllegalStateException();

@@ -57,6 +57,10 @@ import picocli.CommandLine.Unmatched;
             "  squash_to_root, squash_to_uid=ID, squash_to_gid=ID  every object shows this owner",
             "  ro, rw, dev, nodev, suid, nosuid, exec, noexec, allow_other, allow_root,",
             "  default_permissions, fsname=NAME, debug",
+            "  engine=libfuse|devfuse  libfuse: jnr-fuse and libfuse 2 (default, or $FUSE_OVERLAY_ENGINE);",
+            "                        devfuse: the kernel's /dev/fuse protocol directly (needs root or a user",
+            "                        namespace; names and attributes cached a day unless timeout= given)",
+            "  threads=N             engine=devfuse: threads serving requests (default 4)",
             "Unknown options are ignored with a warning, like fuse-overlayfs.",
             "Unmount with: fusermount3 -u MOUNTPOINT   (or umount MOUNTPOINT)"})
 public final class Main implements Callable<Integer> {
@@ -124,6 +128,7 @@ public final class Main implements Callable<Integer> {
             throw new OptionsException("no mountpoint given (see fuse-overlay --help)");
         }
         MountOptions o = MountOptions.parse(Args.bytes(options));
+        Mounter.engine(o); // a bad FUSE_OVERLAY_ENGINE is reported before anything starts
         boolean debug = debugFlag || o.debug;
         if (mounts || debug) {
             for (String w : o.warnings) {

@@ -1,5 +1,6 @@
 package dev.fuseoverlay.fuse;
 
+import dev.fuseoverlay.fuse.direct.DevFuse;
 import dev.fuseoverlay.options.MountOptions;
 import dev.fuseoverlay.options.OptionsException;
 import dev.fuseoverlay.ops.Overlay;
@@ -25,9 +26,19 @@ import jnr.ffi.Pointer;
 public final class Mounter {
     private Mounter() {}
 
-    /** Builds the FUSE adapter without mounting: loads its classes (the launcher's class-data-sharing training). */
+    /**
+     * Builds the libfuse adapter and loads the /dev/fuse engine's classes without mounting (the launcher's
+     * class-data-sharing training).
+     */
     public static void loadClasses(Overlay ov) {
         new FuseAdapter(ov, null, () -> { });
+        for (String c : new String[] {"DevFuse", "Wire", "Nodes"}) {
+            try {
+                Class.forName("dev.fuseoverlay.fuse.direct." + c, false, Mounter.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** Checks what a mount needs from the machine, each failure one line naming the fix. */
@@ -50,6 +61,25 @@ public final class Mounter {
             }
         } finally {
             Native.C.close(fd);
+        }
+    }
+
+    /**
+     * The engine a mount uses: {@code -o engine=}, else {@code $FUSE_OVERLAY_ENGINE} (so a whole test suite,
+     * or the runtime, can run on the other engine), else libfuse.
+     */
+    public static String engine(MountOptions o) {
+        if (o.engine != null) {
+            return o.engine;
+        }
+        String env = System.getenv("FUSE_OVERLAY_ENGINE");
+        if (env == null || env.isEmpty()) {
+            return "libfuse";
+        }
+        try {
+            return MountOptions.parse(List.of("engine=" + env)).engine;
+        } catch (OptionsException e) {
+            throw new OptionsException("FUSE_OVERLAY_ENGINE: " + e.getMessage());
         }
     }
 
@@ -105,6 +135,9 @@ public final class Mounter {
      */
     public static int serve(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, Runnable ready)
             throws InterruptedException {
+        if (engine(o).equals("devfuse")) {
+            return serveDevFuse(ov, o, mountPoint, debug, ready);
+        }
         CountDownLatch init = new CountDownLatch(1);
         FuseAdapter fuse;
         try {
@@ -147,6 +180,37 @@ public final class Mounter {
             }
         }
         return 0;
+    }
+
+    /**
+     * The /dev/fuse engine: mount(2) directly, serve with our own threads; SIGTERM, SIGINT and SIGHUP
+     * unmount (lazily, as fusermount -u -z does) and the serve ends when the kernel lets go of the device.
+     */
+    private static int serveDevFuse(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, Runnable ready)
+            throws InterruptedException {
+        DevFuse f = DevFuse.mount(ov, o, mountPoint, debug, o.threads);
+        for (String sig : new String[] {"TERM", "INT", "HUP"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> f.unmount());
+            } catch (IllegalArgumentException e) {
+                // not available in this JVM: the default action ends the process, auto_unmount cleans up
+            }
+        }
+        Process watcher = o.autoUnmount ? startUnmountWatcher(mountPoint) : null;
+        ready.run();
+        f.join();
+        finishWatcher(watcher);
+        return 0;
+    }
+
+    private static void finishWatcher(Process watcher) {
+        if (watcher != null) {
+            try (var w = watcher.getOutputStream()) {
+                w.write("done\n".getBytes(StandardCharsets.US_ASCII)); // a clean unmount: nothing to clean up
+            } catch (IOException ignored) {
+                // it is gone already
+            }
+        }
     }
 
     /**

@@ -1,2 +1,5 @@
-/** The jnr-fuse adapter (one exception-to-errno barrier) and the mount loop; the only package that knows FUSE. */
+/**
+ * The jnr-fuse adapter (one exception-to-errno barrier) and the mount loop; with {@code direct}, the /dev/fuse
+ * engine, the only packages that know FUSE.
+ */
 package dev.fuseoverlay.fuse;

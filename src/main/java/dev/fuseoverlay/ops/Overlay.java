@@ -271,6 +271,14 @@ public final class Overlay implements AutoCloseable {
 
     /** Fills a {@code struct stat} for a merged path: the top object's, with the merged inode number and nlink. */
     public void getattr(String path, Pointer st) {
+        getattrEntry(path, st);
+    }
+
+    /**
+     * Like getattr, and returns what the path resolved to: an engine that keeps one kernel inode per
+     * object (the /dev/fuse engine) needs to know whether the object is still only in a lower layer.
+     */
+    public Entry getattrEntry(String path, Pointer st) {
         Entry e = lookup.lookup(path);
         int err = fs.lstatInto(e.top().real(), st);
         if (err != 0) {
@@ -283,6 +291,7 @@ public final class Overlay implements AutoCloseable {
             so.apply(e.top().layer(), e.top().real(), st);
         }
         showOwners(st);
+        return e;
     }
 
     /** st_blocks at offset 64 of struct stat (x86_64). */

@@ -24,6 +24,12 @@ public final class MountOptions {
      * hard-linked file its own kernel inode, so cached attributes of one name go stale when another changes.
      */
     public double attrTimeout = 0.0;
+    /** Whether timeout= / attr_timeout= were given (engine=devfuse has its own defaults otherwise). */
+    public boolean timeoutGiven, attrTimeoutGiven;
+    /** The FUSE engine: "libfuse" (jnr-fuse, libfuse 2) or "devfuse" (the kernel protocol directly); null: not given. */
+    public String engine;
+    /** Threads reading /dev/fuse (engine=devfuse). */
+    public int threads = 4;
     public boolean debug;
     public boolean readOnly;
     public boolean allowOther;
@@ -87,9 +93,18 @@ public final class MountOptions {
             case "timeout":
             case "entry_timeout":
                 timeout = seconds(key, value);
+                timeoutGiven = true;
                 break;
             case "attr_timeout":
                 attrTimeout = seconds(key, value);
+                attrTimeoutGiven = true;
+                break;
+            case "engine": engine = oneOf(key, value, "libfuse", "devfuse"); break;
+            case "threads":
+                threads = need(key, value).matches("[0-9]{1,2}") ? Integer.parseInt(value) : 0;
+                if (threads < 1 || threads > 64) {
+                    throw new OptionsException("threads=" + value + ": expected a number of threads from 1 to 64");
+                }
                 break;
             case "debug": debug = true; break;
             case "trace": trace = value == null ? "-" : value; break;

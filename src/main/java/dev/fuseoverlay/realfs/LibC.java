@@ -22,6 +22,11 @@ public interface LibC {
     @ssize_t long pwrite(int fd, Pointer buf, @size_t long count, long offset);
     @ssize_t long read(int fd, @Out byte[] buf, @size_t long count);
     @ssize_t long write(int fd, @In byte[] buf, @size_t long count);
+    /** read and write on native memory: the /dev/fuse engine's requests and replies. */
+    @ssize_t long read(int fd, Pointer buf, @size_t long count);
+    @ssize_t long write(int fd, Pointer buf, @size_t long count);
+    int mount(String source, String target, String fstype, long flags, String data);
+    int umount2(String target, int flags);
     @ssize_t long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, @size_t long len, int flags);
     long lseek(int fd, long offset, int whence);
     int ftruncate(int fd, long length);
@@ -67,6 +72,7 @@ public interface LibC {
     int umask(int mask);
     int getuid();
     int geteuid();
+    int getegid();
     int dup2(int oldfd, int newfd);
     int access(String path, int mode);
     int openat(int dirfd, String path, int flags, int mode);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -36,18 +37,25 @@ class DifferentialIT {
     Stream<DynamicTest> scenarios() throws Exception {
         List<Path> files = ItSupport.scenarios(ItSupport.SCENARIOS);
         assertFalse(files.isEmpty(), "no scenarios in " + ItSupport.SCENARIOS);
-        return files.stream().map(f -> DynamicTest.dynamicTest(ItSupport.scenarioName(f), f.toUri(), () -> check(f)));
+        return files.stream().map(f -> DynamicTest.dynamicTest(ItSupport.scenarioName(f), f.toUri(),
+                () -> check(f, "differential", Map.of())));
     }
 
-    private static void check(Path scenario) throws Exception {
+    /**
+     * Runs one scenario on both and compares.
+     *
+     * @param results directory under target/it for the results
+     * @param fuseEnv extra environment of the fuse-overlay run (FUSE_OVERLAY_ENGINE=devfuse)
+     */
+    static void check(Path scenario, String results, Map<String, String> fuseEnv) throws Exception {
         String name = ItSupport.scenarioName(scenario);
-        Path out = ItSupport.OUT.resolve("differential").resolve(name);
+        Path out = ItSupport.OUT.resolve(results).resolve(name);
         Path k = out.resolve("kernel");
         Path f = out.resolve("fuse");
         // the two runs are independent (private namespaces and directories): run them side by side
         Process pk = ItSupport.start(out.resolve("kernel.log"), ItSupport.DIFFRUN.toString(), "kernel",
                 scenario.toString(), k.toString());
-        Process pf = ItSupport.start(out.resolve("fuse.log"), ItSupport.DIFFRUN.toString(), "fuse",
+        Process pf = ItSupport.start(out.resolve("fuse.log"), fuseEnv, ItSupport.DIFFRUN.toString(), "fuse",
                 scenario.toString(), f.toString());
         int rk = ItSupport.await(pk, LIMIT, "diffrun kernel " + name);
         int rf = ItSupport.await(pf, LIMIT, "diffrun fuse " + name);

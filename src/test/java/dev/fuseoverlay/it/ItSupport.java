@@ -143,9 +143,15 @@ public final class ItSupport {
 
     /** Starts a harness command with its combined output going to a log file. */
     public static Process start(Path log, String... cmd) throws IOException {
+        return start(log, java.util.Map.of(), cmd);
+    }
+
+    /** Like {@link #start(Path, String...)}, with extra environment variables. */
+    public static Process start(Path log, java.util.Map<String, String> env, String... cmd) throws IOException {
         Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
         return pb.start();
     }
 

@@ -159,4 +159,21 @@ class MountOptionsTest {
         assertEquals("upperdir= given without workdir=",
                 assertThrows(OptionsException.class, () -> parse("lowerdir=/a,upperdir=/u").checkSupported()).getMessage());
     }
+
+    @Test
+    void engineAndThreads() {
+        MountOptions o = parse("lowerdir=/a");
+        assertNull(o.engine); // not given: the environment or libfuse decides
+        assertFalse(o.timeoutGiven || o.attrTimeoutGiven);
+        o = parse("lowerdir=/a,engine=devfuse,threads=8,timeout=2,attr_timeout=0.5");
+        assertEquals("devfuse", o.engine);
+        assertEquals(8, o.threads);
+        assertTrue(o.timeoutGiven && o.attrTimeoutGiven);
+        assertEquals("libfuse", parse("engine=devfuse,engine=libfuse").engine);
+        assertEquals("engine=kfuse: expected one of libfuse, devfuse",
+                assertThrows(OptionsException.class, () -> parse("engine=kfuse")).getMessage());
+        for (String bad : new String[] {"threads=0", "threads=65", "threads=x", "threads=-1"}) {
+            assertThrows(OptionsException.class, () -> parse(bad), bad);
+        }
+    }
 }

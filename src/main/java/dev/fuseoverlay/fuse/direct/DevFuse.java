@@ -1,0 +1,711 @@
+package dev.fuseoverlay.fuse.direct;
+
+import static dev.fuseoverlay.realfs.Native.C;
+
+import dev.fuseoverlay.lookup.Entry;
+import dev.fuseoverlay.options.MountOptions;
+import dev.fuseoverlay.options.OptionsException;
+import dev.fuseoverlay.ops.Caller;
+import dev.fuseoverlay.ops.Overlay;
+import dev.fuseoverlay.readdir.DirItem;
+import dev.fuseoverlay.realfs.Errno;
+import dev.fuseoverlay.realfs.ErrnoException;
+import dev.fuseoverlay.realfs.Native;
+import dev.fuseoverlay.realfs.RealFs;
+import dev.fuseoverlay.realfs.Stat;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * The /dev/fuse engine: mounts with mount(2) on a descriptor of /dev/fuse and answers the kernel's requests
+ * itself, without libfuse. Several threads each block in read(2) on the one descriptor and answer the
+ * request they read (a request never changes threads). Every request goes through {@link #handle}, the one
+ * place where exceptions become {@code -errno}.
+ *
+ * <p>Nodes are real inodes (one per merged object, see {@link Nodes}), so the kernel's caches are coherent
+ * as long as every change goes through this mount: names and attributes are cached for a day unless
+ * {@code timeout=}/{@code attr_timeout=} say otherwise. Data: READ preads from the real descriptor straight
+ * into the reply buffer, WRITE pwrites straight from the request buffer; requests are up to 1 MiB.
+ */
+public final class DevFuse {
+    static final int MAX_WRITE = 1 << 20;
+    /** A request buffer: header, fuse_write_in and the largest write, with room to spare. */
+    private static final int BUFFER = MAX_WRITE + 8192;
+    /** Default cache time with this engine: every change goes through us, so the kernel's view stays exact. */
+    public static final double DEFAULT_TTL = 86400;
+    private static final int NO_REPLY = Integer.MIN_VALUE;
+    private static final int ENODEV = 19, EINTR = 4, EAGAIN = 11, ESTALE = 116;
+    private static final int MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+    private static final int MNT_DETACH = 2;
+
+    private final Overlay ov;
+    private final int dev;
+    private final String mountPoint;
+    private final PrintStream debug;
+    private final Nodes nodes;
+    private final double entryTtl, attrTtl, negativeTtl;
+    /** Lower hard links share one node only where copy-up cannot break them (read-only overlay, index=on). */
+    private final boolean aliasLowerLinks;
+    private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
+    private final AtomicLong nextDir = new AtomicLong(1);
+    private final CountDownLatch initDone = new CountDownLatch(1);
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile int minor;
+
+    /** An open directory: the listing read at offset 0, served by index afterwards (stable offsets). */
+    private static final class DirHandle {
+        final long node;
+        volatile List<DirItem> items;
+
+        DirHandle(long node) {
+            this.node = node;
+        }
+    }
+
+    private DevFuse(Overlay ov, int dev, String mountPoint, MountOptions o, PrintStream debug, long rootIno) {
+        this.ov = ov;
+        this.dev = dev;
+        this.mountPoint = mountPoint;
+        this.debug = debug;
+        this.nodes = new Nodes(rootIno);
+        this.entryTtl = o.timeoutGiven ? o.timeout : DEFAULT_TTL;
+        this.negativeTtl = entryTtl;
+        this.attrTtl = o.attrTimeoutGiven ? o.attrTimeout : DEFAULT_TTL;
+        this.aliasLowerLinks = o.isReadOnly() || o.index;
+    }
+
+    /** The data string of mount(2) for a FUSE filesystem served on descriptor {@code fd}. */
+    static String mountData(int fd, MountOptions o, int uid, int gid, boolean root) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("fd=").append(fd).append(",rootmode=40000,user_id=").append(uid).append(",group_id=").append(gid);
+        if (o.defaultPermissions) {
+            sb.append(",default_permissions");
+        }
+        if (o.allowOther || o.allowRoot || root) {
+            sb.append(",allow_other"); // the kernel has no allow_root: libfuse emulates it with allow_other too
+        }
+        return sb.toString();
+    }
+
+    /** The MS_* flags of the mount, as the libfuse engine asks for them. */
+    static long mountFlags(MountOptions o) {
+        long f = 0;
+        if (o.isReadOnly()) {
+            f |= MS_RDONLY;
+        }
+        if (o.noDev) {
+            f |= MS_NODEV;
+        }
+        if (o.noSuid) {
+            f |= MS_NOSUID;
+        }
+        if (o.noExec) {
+            f |= MS_NOEXEC;
+        }
+        return f;
+    }
+
+    /**
+     * Mounts on {@code mountPoint} and starts serving; returns once the kernel's INIT is answered, so the
+     * mount is usable.
+     */
+    public static DevFuse mount(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, int threads) {
+        Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE, true);
+        ov.getattr("/", st);
+        long rootIno = st.getLong(Stat.OFF_INO);
+        int fd = C.open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new OptionsException("cannot open /dev/fuse: " + Native.strerror(Native.errno()));
+        }
+        boolean root = C.geteuid() == 0;
+        String data = mountData(fd, o, C.geteuid(), C.getegid(), root);
+        String fsname = o.fsname != null ? o.fsname : "fuse-overlay";
+        if (C.mount(fsname, mountPoint, "fuse.fuse-overlay", mountFlags(o), data) < 0) {
+            int e = Native.errno();
+            C.close(fd);
+            if (e == Errno.EPERM) {
+                throw new OptionsException("engine=devfuse cannot mount " + RealFs.printable(mountPoint)
+                        + ": mount(2) needs root (or root of a user namespace); use -o engine=libfuse");
+            }
+            throw new OptionsException("mount on " + RealFs.printable(mountPoint) + " failed: " + Native.strerror(e));
+        }
+        DevFuse f = new DevFuse(ov, fd, mountPoint, o, debug, rootIno);
+        for (int i = 0; i < Math.max(1, threads); i++) {
+            Thread t = new Thread(f::serve, "devfuse-" + i);
+            f.workers.add(t);
+            t.start();
+        }
+        try {
+            while (!f.initDone.await(20, TimeUnit.MILLISECONDS)) {
+                if (f.workers.stream().noneMatch(Thread::isAlive)) {
+                    throw new OptionsException("mount on " + RealFs.printable(mountPoint) + " failed: the kernel never sent FUSE_INIT");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.unmount();
+            throw new OptionsException("interrupted while mounting");
+        }
+        return f;
+    }
+
+    /** Waits until the filesystem is unmounted (the device answers ENODEV) and every worker has ended. */
+    public void join() throws InterruptedException {
+        for (Thread t : workers) {
+            t.join();
+        }
+        C.close(dev);
+    }
+
+    /** Unmounts lazily (SIGTERM, SIGINT): the workers end when the kernel lets go of the connection. */
+    public void unmount() {
+        C.umount2(mountPoint, MNT_DETACH);
+    }
+
+    /** One worker: reads a request, answers it, until the connection is gone. */
+    private void serve() {
+        Pointer in = Memory.allocateDirect(Native.RUNTIME, BUFFER, false);
+        Pointer out = Memory.allocateDirect(Native.RUNTIME, BUFFER, false);
+        Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE + 16, true);
+        while (true) {
+            long n = C.read(dev, in, BUFFER);
+            if (n < 0) {
+                int e = Native.errno();
+                if (e == EINTR || e == EAGAIN || e == Errno.ENOENT) {
+                    continue; // interrupted, or a request the kernel withdrew
+                }
+                if (e != ENODEV) {
+                    System.err.println("fuse-overlay: reading /dev/fuse: " + Native.strerror(e));
+                }
+                return;
+            }
+            if (n < Wire.IN_HEADER) {
+                continue;
+            }
+            int len = handle(in, (int) n, out, st);
+            if (len != NO_REPLY && C.write(dev, out, len) < 0) {
+                int e = Native.errno();
+                if (e == ENODEV) {
+                    return;
+                }
+                // ENOENT: the request was interrupted meanwhile; nothing to do
+            }
+        }
+    }
+
+    /** The exception-to-errno barrier: answers one request into {@code out}; returns the reply's length. */
+    private int handle(Pointer in, int len, Pointer out, Pointer st) {
+        int opcode = in.getInt(Wire.IN_OPCODE);
+        long unique = in.getLong(Wire.IN_UNIQUE);
+        long node = in.getLong(Wire.IN_NODEID);
+        int error = 0;
+        int body;
+        try {
+            body = dispatch(opcode, node, in, len, out, st);
+            if (body == NO_REPLY) {
+                if (debug != null) {
+                    debug.println(Wire.opName(opcode) + " " + node);
+                }
+                return NO_REPLY;
+            }
+        } catch (ErrnoException e) {
+            error = e.errno();
+            body = 0;
+            if (debug != null) {
+                debug.println(Wire.opName(opcode) + " " + node + " = -" + error + " (" + e.getMessage() + ")");
+            }
+        } catch (Throwable t) {
+            error = Errno.EIO;
+            body = 0;
+            System.err.println("fuse-overlay: internal error in " + Wire.opName(opcode) + " of node " + node + ": " + t);
+            if (debug != null) {
+                t.printStackTrace(debug);
+            }
+        }
+        if (debug != null && error == 0) {
+            debug.println(Wire.opName(opcode) + " " + node + " = " + body);
+        }
+        Wire.outHeader(out, unique, -error, body);
+        return Wire.OUT_HEADER + body;
+    }
+
+    private static final int B = Wire.IN_HEADER, R = Wire.OUT_HEADER;
+
+    /** Answers one request: the body goes to {@code out} at offset 16; returns its length, or NO_REPLY. */
+    private int dispatch(int opcode, long node, Pointer in, int len, Pointer out, Pointer st) {
+        switch (opcode) {
+            case Wire.INIT: return init(in, out);
+            case Wire.LOOKUP: return lookup(node, Wire.name(in, B, len), out, st);
+            case Wire.FORGET:
+                nodes.forget(node, in.getLong(B));
+                return NO_REPLY;
+            case Wire.BATCH_FORGET: {
+                int count = in.getInt(B);
+                for (int i = 0; i < count && B + 8 + 16 * i + 16 <= len; i++) {
+                    nodes.forget(in.getLong(B + 8 + 16 * i), in.getLong(B + 16 + 16 * i));
+                }
+                return NO_REPLY;
+            }
+            case Wire.INTERRUPT: return NO_REPLY; // every request here is short: let it finish
+            case Wire.GETATTR: {
+                boolean fh = (in.getInt(B) & Wire.GETATTR_FH) != 0;
+                attr(node, fh ? (int) in.getLong(B + 8) : -1, st);
+                Wire.attrOut(out, R, attrTtl, st);
+                return Wire.ATTR_OUT;
+            }
+            case Wire.SETATTR: return setattr(node, in, out, st);
+            case Wire.READLINK: {
+                byte[] t = Wire.bytes(ov.readlink(path(node)));
+                out.put(R, t, 0, t.length);
+                return t.length;
+            }
+            case Wire.SYMLINK: {
+                String name = Wire.name(in, B, len);
+                String target = Wire.name(in, B + Wire.bytes(name).length + 1, len);
+                String p = childPath(node, name);
+                ov.symlink(target, p, caller(in));
+                return entry(node, name, p, out, R, st);
+            }
+            case Wire.MKNOD: {
+                String name = Wire.name(in, B + 16, len);
+                String p = childPath(node, name);
+                ov.mknod(p, in.getInt(B), Wire.decodeDev(in.getInt(B + 4)), caller(in));
+                return entry(node, name, p, out, R, st);
+            }
+            case Wire.MKDIR: {
+                String name = Wire.name(in, B + 8, len);
+                String p = childPath(node, name);
+                ov.mkdir(p, in.getInt(B), caller(in));
+                return entry(node, name, p, out, R, st);
+            }
+            case Wire.UNLINK: return unlink(node, Wire.name(in, B, len));
+            case Wire.RMDIR: {
+                String name = Wire.name(in, B, len);
+                ov.rmdir(childPath(node, name));
+                nodes.removeName(node, name);
+                return 0;
+            }
+            case Wire.RENAME: return rename(node, in.getLong(B), 0, in, B + 8, len);
+            case Wire.RENAME2: return rename(node, in.getLong(B), in.getInt(B + 8), in, B + 16, len);
+            case Wire.LINK: {
+                String name = Wire.name(in, B + 8, len);
+                String p = childPath(node, name);
+                Nodes.Node src = nodes.get(in.getLong(B));
+                ov.link(path(in.getLong(B)), p);
+                if (src != null && src.key.name() != null) {
+                    // the source was a lower hard link with an inode of its own; copied up and linked, its new
+                    // name must share that inode (the kernel expects LINK to answer the source's node)
+                    nodes.rekey(src, Nodes.Key.of(ov.getattrEntry(p, st).ino));
+                }
+                return entry(node, name, p, out, R, st);
+            }
+            case Wire.OPEN: {
+                int flags = in.getInt(B);
+                int n = open(node, flags, out);
+                if ((flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0) {
+                    copiedUp(node);
+                }
+                return n;
+            }
+            case Wire.READ: {
+                long n = ov.read((int) in.getLong(B), out.slice(R), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
+                return (int) n;
+            }
+            case Wire.WRITE: {
+                long n = ov.write((int) in.getLong(B), in.slice(B + 40), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
+                out.putInt(R, (int) n);
+                out.putInt(R + 4, 0);
+                return 8;
+            }
+            case Wire.STATFS: {
+                Pointer vfs = out.slice(R + Wire.STATFS_OUT + 64); // scratch beyond the reply
+                int err = ov.statfs(vfs);
+                if (err != 0) {
+                    throw new ErrnoException(err, "statfs");
+                }
+                Wire.statfs(vfs, out, R);
+                return Wire.STATFS_OUT;
+            }
+            case Wire.RELEASE: {
+                int fd = (int) in.getLong(B);
+                Nodes.Node n = nodes.get(node);
+                if (n != null) {
+                    n.fds.remove(fd);
+                }
+                ov.release(fd);
+                return 0;
+            }
+            case Wire.FSYNC:
+                ov.fsync((int) in.getLong(B), (in.getInt(B + 8) & 1) != 0);
+                return 0;
+            case Wire.FLUSH:
+            case Wire.FSYNCDIR:
+            case Wire.DESTROY:
+                return 0; // nothing is buffered here; directories are synced with their files
+            case Wire.SETXATTR: {
+                int size = in.getInt(B);
+                String name = Wire.name(in, B + 8, len);
+                int value = B + 8 + Wire.bytes(name).length + 1;
+                ov.setxattr(path(node), name, in.slice(value), size, in.getInt(B + 4));
+                invalidateAttributes(node); // an ACL changes the mode (cp -a sets it so), any xattr the ctime
+                return 0;
+            }
+            case Wire.GETXATTR: {
+                int size = in.getInt(B);
+                String name = Wire.name(in, B + 8, len);
+                long n = ov.getxattr(path(node), name, out.slice(R), size);
+                if (size == 0) {
+                    out.putInt(R, (int) n);
+                    out.putInt(R + 4, 0);
+                    return 8;
+                }
+                return (int) n;
+            }
+            case Wire.LISTXATTR: return listxattr(node, in.getInt(B), out);
+            case Wire.REMOVEXATTR:
+                ov.removexattr(path(node), Wire.name(in, B, len));
+                invalidateAttributes(node);
+                return 0;
+            case Wire.OPENDIR: {
+                long h = nextDir.getAndIncrement();
+                dirs.put(h, new DirHandle(node));
+                out.putLong(R, h);
+                // no FOPEN_CACHE_DIR: the kernel's listing cache assumes offsets mean the same in every handle,
+                // but ours index each handle's own snapshot, so listers racing with changes would see names
+                // twice or not at all (ReliabilityIT's stress.sh)
+                out.putInt(R + 8, 0);
+                out.putInt(R + 12, 0);
+                return Wire.OPEN_OUT;
+            }
+            case Wire.READDIR: return readdir(node, in, out, st, false);
+            case Wire.READDIRPLUS: return readdir(node, in, out, st, true);
+            case Wire.RELEASEDIR:
+                dirs.remove(in.getLong(B));
+                return 0;
+            case Wire.ACCESS:
+                ov.access(path(node), in.getInt(B));
+                return 0;
+            case Wire.CREATE: return create(node, in, len, out, st);
+            case Wire.FALLOCATE:
+                ov.fallocate((int) in.getLong(B), in.getInt(B + 24), in.getLong(B + 8), in.getLong(B + 16));
+                return 0;
+            case Wire.LSEEK: {
+                long off = C.lseek((int) in.getLong(B), in.getLong(B + 8), in.getInt(B + 16));
+                if (off < 0) {
+                    throw new ErrnoException(Native.errno(), "lseek");
+                }
+                out.putLong(R, off);
+                return 8;
+            }
+            default:
+                throw new ErrnoException(Errno.ENOSYS, Wire.opName(opcode)); // locks stay local to the kernel
+        }
+    }
+
+    private int init(Pointer in, Pointer out) {
+        int major = in.getInt(B);
+        int kernelMinor = in.getInt(B + 4);
+        int maxReadahead = in.getInt(B + 8);
+        int flags = in.getInt(B + 12);
+        out.setMemory(R, Wire.INIT_OUT, (byte) 0);
+        out.putInt(R, Wire.KERNEL_VERSION);
+        if (major != Wire.KERNEL_VERSION) {
+            // a newer major: answer ours, the kernel sends INIT again with it (or gives up)
+            return 8;
+        }
+        minor = Math.min(kernelMinor, Wire.MINOR);
+        int want = Wire.ASYNC_READ | Wire.ATOMIC_O_TRUNC | Wire.BIG_WRITES | Wire.DO_READDIRPLUS
+                | Wire.READDIRPLUS_AUTO | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES | Wire.CACHE_SYMLINKS;
+        out.putInt(R + 4, minor);
+        out.putInt(R + 8, maxReadahead);
+        out.putInt(R + 12, flags & want);
+        out.putShort(R + 16, (short) 0);          // max_background: the kernel's default
+        out.putShort(R + 18, (short) 0);          // congestion_threshold: the kernel's default
+        out.putInt(R + 20, MAX_WRITE);
+        out.putInt(R + 24, 1);                    // time_gran: nanoseconds
+        out.putShort(R + 28, (short) (MAX_WRITE / 4096)); // max_pages
+        initDone.countDown();
+        return minor < 23 ? 24 : Wire.INIT_OUT;
+    }
+
+    // ---- names ----------------------------------------------------------------------------------------
+
+    private String path(long node) {
+        String p = nodes.path(node);
+        if (p == null) {
+            throw new ErrnoException(nodes.get(node) == null ? ESTALE : Errno.ENOENT, "node " + node);
+        }
+        return p;
+    }
+
+    private String childPath(long parent, String name) {
+        String p = nodes.childPath(parent, name);
+        if (p == null) {
+            throw new ErrnoException(nodes.get(parent) == null ? ESTALE : Errno.ENOENT, "node " + parent);
+        }
+        return p;
+    }
+
+    private static Caller caller(Pointer in) {
+        return new Caller(in.getInt(Wire.IN_UID), in.getInt(Wire.IN_GID));
+    }
+
+    private int lookup(long parent, String name, Pointer out, Pointer st) {
+        String p = childPath(parent, name);
+        try {
+            return entry(parent, name, p, out, R, st);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT && negativeTtl > 0) {
+                Wire.entryOut(out, R, 0, negativeTtl, 0, null); // a negative entry the kernel may cache
+                return Wire.ENTRY_OUT;
+            }
+            throw e;
+        }
+    }
+
+    /** Resolves {@code parent/name}, counts the kernel's new reference and fills a fuse_entry_out at {@code off}. */
+    private int entry(long parent, String name, String path, Pointer out, int off, Pointer st) {
+        Entry e = ov.getattrEntry(path, st);
+        Nodes.Key key = !e.isDir() && !aliasLowerLinks && !e.hasUpper() && st.getLong(Stat.OFF_NLINK) > 1
+                ? new Nodes.Key(e.ino, parent, name) // copy-up of this name would break the link: its own inode
+                : Nodes.Key.of(e.ino);
+        Nodes.Node n = nodes.lookedUp(parent, name, key, e.ino);
+        Wire.entryOut(out, off, n.id, entryTtl, attrTtl, st);
+        return Wire.ENTRY_OUT;
+    }
+
+    private int unlink(long parent, String name) {
+        String p = childPath(parent, name);
+        Nodes.Node n = nodes.named(parent, name);
+        if (n != null && !n.fds.isEmpty()) {
+            n.upper = ov.lookup().lookup(p).hasUpper(); // still open: it may be reopened through /proc
+        }
+        ov.unlink(p);
+        nodes.removeName(parent, name);
+        return 0;
+    }
+
+    private int rename(long parent, long newParent, int flags, Pointer in, int off, int len) {
+        String from = Wire.name(in, off, len);
+        String to = Wire.name(in, off + Wire.bytes(from).length + 1, len);
+        String fromPath = childPath(parent, from);
+        String toPath = childPath(newParent, to);
+        if ((flags & ~Native.RENAME_NOREPLACE) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "rename flags " + flags); // RENAME_EXCHANGE, RENAME_WHITEOUT
+        }
+        if ((flags & Native.RENAME_NOREPLACE) != 0 && ov.lookup().find(toPath) != null) {
+            throw new ErrnoException(Errno.EEXIST, toPath);
+        }
+        ov.rename(fromPath, toPath);
+        nodes.rename(parent, from, newParent, to);
+        return 0;
+    }
+
+    /**
+     * A node may just have been copied up. Only a lower hard link (index=off) changes attributes then (its
+     * copy gets an inode number of its own, as on the kernel): tell the kernel to drop the ones it caches.
+     */
+    private void copiedUp(long node) {
+        Nodes.Node n = nodes.get(node);
+        if (n != null && n.key.name() != null) {
+            invalidateAttributes(node);
+        }
+    }
+
+    /** Tells the kernel to drop the attributes it caches for a node (FUSE_NOTIFY_INVAL_INODE, no data). */
+    private void invalidateAttributes(long node) {
+        Pointer m = Memory.allocateDirect(Native.RUNTIME, Wire.OUT_HEADER + 24, true);
+        Wire.notifyInvalInode(m, node);
+        C.write(dev, m, Wire.OUT_HEADER + 24);
+    }
+
+    // ---- attributes -----------------------------------------------------------------------------------
+
+    /** Attributes of a node into {@code st}: through the open descriptor {@code fd} if one is given or the node has no name. */
+    private void attr(long node, int fd, Pointer st) {
+        Nodes.Node n = nodes.get(node);
+        String p = nodes.path(node);
+        if (fd < 0 && p == null && n != null) {
+            for (int any : n.fds) {
+                fd = any;
+                break;
+            }
+        }
+        if (fd < 0) {
+            ov.getattr(path(node), st);
+            return;
+        }
+        ov.fgetattr(p, fd, st);
+        if (p == null && n != null) {
+            st.putLong(Stat.OFF_INO, n.ino);
+            st.putLong(Stat.OFF_NLINK, 0); // unlinked, still open
+        }
+    }
+
+    private int setattr(long node, Pointer in, Pointer out, Pointer st) {
+        int valid = in.getInt(B);
+        int fd = (valid & Wire.FATTR_FH) != 0 ? (int) in.getLong(B + 8) : -1;
+        if ((valid & Wire.FATTR_MODE) != 0) {
+            ov.chmod(path(node), in.getInt(B + 68));
+        }
+        if ((valid & (Wire.FATTR_UID | Wire.FATTR_GID)) != 0) {
+            ov.chown(path(node), (valid & Wire.FATTR_UID) != 0 ? in.getInt(B + 76) : -1,
+                    (valid & Wire.FATTR_GID) != 0 ? in.getInt(B + 80) : -1);
+        }
+        if ((valid & Wire.FATTR_SIZE) != 0) {
+            if (fd >= 0) {
+                ov.ftruncate(fd, in.getLong(B + 16));
+            } else {
+                ov.truncate(path(node), in.getLong(B + 16));
+            }
+        }
+        if ((valid & (Wire.FATTR_ATIME | Wire.FATTR_MTIME)) != 0) {
+            long[] times = {0, Native.UTIME_OMIT, 0, Native.UTIME_OMIT};
+            if ((valid & Wire.FATTR_ATIME) != 0) {
+                times[0] = in.getLong(B + 32);
+                times[1] = (valid & Wire.FATTR_ATIME_NOW) != 0 ? Native.UTIME_NOW : in.getInt(B + 56) & 0xffffffffL;
+            }
+            if ((valid & Wire.FATTR_MTIME) != 0) {
+                times[2] = in.getLong(B + 40);
+                times[3] = (valid & Wire.FATTR_MTIME_NOW) != 0 ? Native.UTIME_NOW : in.getInt(B + 60) & 0xffffffffL;
+            }
+            ov.utimens(path(node), times);
+        }
+        attr(node, fd, st);
+        Wire.attrOut(out, R, attrTtl, st);
+        return Wire.ATTR_OUT;
+    }
+
+    private int listxattr(long node, int size, Pointer out) {
+        StringBuilder sb = new StringBuilder();
+        for (String n : ov.listxattr(path(node))) {
+            sb.append(n).append('\0');
+        }
+        byte[] b = Wire.bytes(sb.toString());
+        if (size == 0) {
+            out.putInt(R, b.length);
+            out.putInt(R + 4, 0);
+            return 8;
+        }
+        if (size < b.length) {
+            throw new ErrnoException(Errno.ERANGE, "listxattr");
+        }
+        out.put(R, b, 0, b.length);
+        return b.length;
+    }
+
+    // ---- files ----------------------------------------------------------------------------------------
+
+    private int open(long node, int flags, Pointer out) {
+        Nodes.Node n = nodes.get(node);
+        String p = nodes.path(node);
+        int fd;
+        if (p == null && n != null && !n.fds.isEmpty()) {
+            int any = n.fds.iterator().next(); // unlinked and open: reopened through its descriptor (/proc/PID/fd/N)
+            fd = ov.reopenDetached(new Overlay.Detached(any, n.ino, n.upper), flags);
+        } else {
+            fd = ov.open(path(node), flags);
+        }
+        if (n != null) {
+            n.fds.add(fd);
+        }
+        openOut(out, R, fd);
+        return Wire.OPEN_OUT;
+    }
+
+    /** Every change of a file goes through this mount, so the kernel keeps its page cache across opens. */
+    private static void openOut(Pointer out, int off, int fd) {
+        out.putLong(off, fd);
+        out.putInt(off + 8, Wire.FOPEN_KEEP_CACHE);
+        out.putInt(off + 12, 0);
+    }
+
+    private int create(long parent, Pointer in, int len, Pointer out, Pointer st) {
+        int flags = in.getInt(B);
+        int mode = in.getInt(B + 4);
+        String name = Wire.name(in, B + 16, len);
+        String p = childPath(parent, name);
+        int fd = ov.create(p, mode, flags, caller(in));
+        try {
+            entry(parent, name, p, out, R, st);
+        } catch (RuntimeException e) {
+            ov.release(fd);
+            throw e;
+        }
+        Nodes.Node n = nodes.get(out.getLong(R));
+        if (n != null) {
+            n.fds.add(fd);
+        }
+        openOut(out, R + Wire.ENTRY_OUT, fd);
+        return Wire.ENTRY_OUT + Wire.OPEN_OUT;
+    }
+
+    // ---- directories ----------------------------------------------------------------------------------
+
+    private static final byte[] DOT = {'.'}, DOTDOT = {'.', '.'};
+
+    /**
+     * READDIR and READDIRPLUS: entry i of [".", "..", names...] carries offset i + 1. The listing is read
+     * when a handle is read from offset 0 and kept for the following calls, so offsets stay stable.
+     */
+    private int readdir(long node, Pointer in, Pointer out, Pointer st, boolean plus) {
+        DirHandle h = dirs.get(in.getLong(B));
+        if (h == null) {
+            throw new ErrnoException(Errno.EBADF, "readdir");
+        }
+        long offset = in.getLong(B + 8);
+        int size = Math.min(in.getInt(B + 16), BUFFER - R);
+        String dir = path(node);
+        List<DirItem> items = h.items;
+        if (offset == 0 || items == null) {
+            items = ov.readdir(dir);
+            h.items = items;
+        }
+        int pos = 0;
+        for (long i = offset; i < items.size() + 2L; i++) {
+            byte[] name;
+            long ino;
+            int mode;
+            DirItem item = null;
+            if (i < 2) {
+                name = i == 0 ? DOT : DOTDOT;
+                Nodes.Node self = nodes.get(node);
+                ino = i == 0 ? (self == null ? 0 : self.ino) : nodes.parentIno(node);
+                mode = Stat.S_IFDIR;
+            } else {
+                item = items.get((int) (i - 2));
+                name = Wire.bytes(item.name());
+                ino = item.ino();
+                mode = item.type();
+            }
+            int need = Wire.direntSize(name.length) + (plus ? Wire.ENTRY_OUT : 0);
+            if (pos + need > size) {
+                break;
+            }
+            if (plus) {
+                if (item == null || nodes.named(node, item.name()) != null) {
+                    // "." and "..", or a name the kernel already knows with attributes it may keep caching
+                    // (every change goes through us): a plain entry, no lookup and no stat of the object
+                    Wire.entryOut(out, R + pos, 0, 0, 0, null);
+                } else {
+                    try {
+                        entry(node, item.name(), dir.equals("/") ? "/" + item.name() : dir + "/" + item.name(), out, R + pos, st);
+                    } catch (ErrnoException e) {
+                        Wire.entryOut(out, R + pos, 0, 0, 0, null); // gone meanwhile: a plain entry
+                    }
+                }
+                pos += Wire.ENTRY_OUT;
+            }
+            pos += Wire.dirent(out, R + pos, ino, i + 1, mode, name);
+        }
+        return pos;
+    }
+}

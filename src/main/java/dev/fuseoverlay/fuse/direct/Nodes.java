@@ -1,0 +1,208 @@
+package dev.fuseoverlay.fuse.direct;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The kernel's node ids and what they stand for. Node 1 is the root. Every other node is one merged
+ * object, found by its {@link Key}: the inode number the core reports (stable across copy-up), so that
+ * hard links share one kernel inode, as on the kernel's overlayfs. A node remembers its live names
+ * (parent node, name) to build the merged path the path-based core needs, and how many lookups the
+ * kernel holds on it; FORGET gives them back and the node goes when none are left.
+ *
+ * <p>All methods are short and synchronized on the table; none does I/O.
+ */
+final class Nodes {
+    static final long ROOT = 1;
+
+    /**
+     * What one kernel inode stands for: the merged inode number, plus, for a name that must not share its
+     * inode with other names of the same number (a lower hard link that copy-up would break, index=off),
+     * its parent node and name.
+     */
+    record Key(long ino, long parent, String name) {
+        static Key of(long ino) {
+            return new Key(ino, 0, null);
+        }
+    }
+
+    /** One name of a node: a parent node and a name in it. */
+    record Name(long parent, String name) {}
+
+    static final class Node {
+        final long id;
+        Key key;
+        /** The merged inode number, for attributes of a node that has lost its names (unlinked, open). */
+        final long ino;
+        long lookups;
+        final List<Name> names = new ArrayList<>(1);
+        /** Real descriptors open on this node (file handles), to serve it once it has no name. */
+        final Set<Integer> fds = ConcurrentHashMap.newKeySet();
+        /** Whether the unlinked object was in the upper layer (it may be reopened for writing). */
+        volatile boolean upper;
+
+        Node(long id, Key key, long ino) {
+            this.id = id;
+            this.key = key;
+            this.ino = ino;
+        }
+    }
+
+    private final Map<Long, Node> byId = new HashMap<>();
+    private final Map<Key, Node> byKey = new HashMap<>();
+    private final Map<Name, Node> byName = new HashMap<>();
+    private long next = ROOT + 1;
+
+    Nodes(long rootIno) {
+        Node root = new Node(ROOT, Key.of(rootIno), rootIno);
+        root.lookups = 1;
+        byId.put(ROOT, root);
+    }
+
+    synchronized Node get(long id) {
+        return byId.get(id);
+    }
+
+    synchronized int size() {
+        return byId.size();
+    }
+
+    /**
+     * The kernel learnt {@code parent/name} (a lookup, create, link or readdirplus entry): finds or makes
+     * the node for {@code key}, counts one lookup and records the name (taking it from any node that had it).
+     */
+    synchronized Node lookedUp(long parent, String name, Key key, long ino) {
+        Node n = byKey.get(key);
+        if (n == null) {
+            n = new Node(next++, key, ino);
+            byId.put(n.id, n);
+            byKey.put(key, n);
+        }
+        n.lookups++;
+        Name nm = new Name(parent, name);
+        Node had = byName.put(nm, n);
+        if (had != n) {
+            if (had != null) {
+                had.names.remove(nm);
+            }
+            n.names.add(nm);
+        }
+        return n;
+    }
+
+    /** The kernel dropped {@code count} lookups of a node; with none left, the node is gone. */
+    synchronized void forget(long id, long count) {
+        Node n = byId.get(id);
+        if (n == null || id == ROOT) {
+            return;
+        }
+        n.lookups -= count;
+        if (n.lookups > 0) {
+            return;
+        }
+        byId.remove(id);
+        byKey.remove(n.key, n);
+        for (Name nm : n.names) {
+            byName.remove(nm, n);
+        }
+        n.names.clear();
+    }
+
+    /**
+     * A node's object changed identity (an unaliased lower hard link was copied up and linked): it is now
+     * found by {@code key}, unless another node already is.
+     */
+    synchronized void rekey(Node n, Key key) {
+        if (byKey.containsKey(key)) {
+            return;
+        }
+        byKey.remove(n.key, n);
+        n.key = key;
+        byKey.put(key, n);
+    }
+
+    /** The node that has this name now, or null. */
+    synchronized Node named(long parent, String name) {
+        return byName.get(new Name(parent, name));
+    }
+
+    /** A name is gone (unlink, rmdir). */
+    synchronized void removeName(long parent, String name) {
+        Name nm = new Name(parent, name);
+        Node n = byName.remove(nm);
+        if (n != null) {
+            n.names.remove(nm);
+        }
+    }
+
+    /** A rename: the source's node takes the new name, whatever had it loses it. */
+    synchronized void rename(long fromParent, String fromName, long toParent, String toName) {
+        Name from = new Name(fromParent, fromName);
+        Name to = new Name(toParent, toName);
+        Node n = byName.remove(from);
+        Node target = byName.remove(to);
+        if (target != null) {
+            target.names.remove(to);
+        }
+        if (n == null) {
+            return;
+        }
+        n.names.remove(from);
+        n.names.add(to);
+        byName.put(to, n);
+        if (n.key.name() != null) { // an unaliased name is keyed by where it is
+            byKey.remove(n.key, n);
+            n.key = new Key(n.key.ino(), toParent, toName);
+            byKey.putIfAbsent(n.key, n);
+        }
+    }
+
+    /** The merged path of a node ("/" for the root), or null if it has no name left or an ancestor is unknown. */
+    synchronized String path(long id) {
+        if (id == ROOT) {
+            return "/";
+        }
+        List<String> parts = new ArrayList<>();
+        long cur = id;
+        for (int depth = 0; cur != ROOT; depth++) {
+            Node n = byId.get(cur);
+            if (n == null || n.names.isEmpty() || depth > 4096) {
+                return null;
+            }
+            Name nm = n.names.get(0);
+            parts.add(nm.name());
+            cur = nm.parent();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            sb.append('/').append(parts.get(i));
+        }
+        return sb.toString();
+    }
+
+    /** The merged path of {@code name} in directory node {@code parent}, or null if the parent has no path. */
+    String childPath(long parent, String name) {
+        String p = path(parent);
+        if (p == null) {
+            return null;
+        }
+        return p.equals("/") ? "/" + name : p + "/" + name;
+    }
+
+    /** The inode number of a directory node's parent (for ".."), or the node's own if unknown. */
+    synchronized long parentIno(long id) {
+        Node n = byId.get(id);
+        if (n == null) {
+            return 0;
+        }
+        if (id == ROOT || n.names.isEmpty()) {
+            return n.ino;
+        }
+        Node p = byId.get(n.names.get(0).parent());
+        return p == null ? n.ino : p.ino;
+    }
+}
