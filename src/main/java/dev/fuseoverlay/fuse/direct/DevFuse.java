@@ -506,6 +506,10 @@ public final class DevFuse {
         }
         ov.rename(fromPath, toPath);
         nodes.rename(parent, from, newParent, to);
+        Nodes.Node moved = nodes.named(newParent, to);
+        if (moved != null) {
+            copiedUp(moved.id); // a lower hard link moves by copy-up (index=off): an inode number of its own now
+        }
         return 0;
     }
 
