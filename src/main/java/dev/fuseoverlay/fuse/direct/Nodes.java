@@ -28,6 +28,16 @@ final class Nodes {
         static Key of(long ino) {
             return new Key(ino, 0, null);
         }
+
+        /**
+         * The key of {@code parent/name}: a name of its own for a non-directory still only in a lower layer
+         * with more than one link (a lower hard link), unless {@code aliasLowerLinks} (a read-only overlay,
+         * where no copy-up can tell the names apart); otherwise the inode number, shared by every name.
+         * Names in the upper layer share one node: one upper inode, any of its names reaches it.
+         */
+        static Key of(long ino, long parent, String name, boolean dir, boolean upper, long nlink, boolean aliasLowerLinks) {
+            return !dir && !aliasLowerLinks && !upper && nlink > 1 ? new Key(ino, parent, name) : of(ino);
+        }
     }
 
     /** One name of a node: a parent node and a name in it. */
@@ -55,6 +65,8 @@ final class Nodes {
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<Key, Node> byKey = new HashMap<>();
     private final Map<Name, Node> byName = new HashMap<>();
+    /** Nodes by merged inode number, for the few numbers that more than one node shows (unaliased links). */
+    private final Map<Long, List<Node>> byIno = new HashMap<>();
     private long next = ROOT + 1;
 
     Nodes(long rootIno) {
@@ -81,6 +93,7 @@ final class Nodes {
             n = new Node(next++, key, ino);
             byId.put(n.id, n);
             byKey.put(key, n);
+            byIno.computeIfAbsent(ino, i -> new ArrayList<>(1)).add(n);
         }
         n.lookups++;
         Name nm = new Name(parent, name);
@@ -106,6 +119,13 @@ final class Nodes {
         }
         byId.remove(id);
         byKey.remove(n.key, n);
+        List<Node> same = byIno.get(n.ino);
+        if (same != null) {
+            same.remove(n);
+            if (same.isEmpty()) {
+                byIno.remove(n.ino);
+            }
+        }
         for (Name nm : n.names) {
             byName.remove(nm, n);
         }
@@ -123,6 +143,26 @@ final class Nodes {
         byKey.remove(n.key, n);
         n.key = key;
         byKey.put(key, n);
+    }
+
+    /**
+     * The other nodes that show the same merged object as node {@code id} (same inode number): the names
+     * of a lower hard link that have a node each. Their cached attributes (and data) go stale when the
+     * object changes through {@code id}. Empty for almost every node.
+     */
+    synchronized List<Long> siblings(long id) {
+        Node n = byId.get(id);
+        List<Node> same = n == null || id == ROOT ? null : byIno.get(n.ino);
+        if (same == null || same.size() < 2) {
+            return List.of();
+        }
+        List<Long> ids = new ArrayList<>(same.size() - 1);
+        for (Node o : same) {
+            if (o != n) {
+                ids.add(o.id);
+            }
+        }
+        return ids;
     }
 
     /** The node that has this name now, or null. */
