@@ -10,7 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The kernel's node ids and what they stand for. Node 1 is the root. Every other node is one merged
  * object, found by its {@link Key}: the inode number the core reports (stable across copy-up), so that
- * hard links share one kernel inode, as on the kernel's overlayfs. A node remembers its live names
+ * hard links share one kernel inode, as on the kernel's overlayfs; except the names of a lower hard link
+ * (see {@link Key#of(long, long, String, boolean, boolean, long, boolean)}), one node each, which are each
+ * other's {@link #siblings}. A node remembers its live names
  * (parent node, name) to build the merged path the path-based core needs, and how many lookups the
  * kernel holds on it; FORGET gives them back and the node goes when none are left.
  *
