@@ -533,8 +533,9 @@ public final class DevFuse {
     }
 
     /**
-     * A node may just have been copied up. Only a lower hard link (index=off) changes attributes then (its
-     * copy gets an inode number of its own, as on the kernel): tell the kernel to drop the ones it caches.
+     * A node may just have been copied up. Only a lower hard link changes attributes then (index=off: its
+     * copy gets an inode number of its own, as on the kernel; index=on: link count and ctime of the linked-up
+     * name): tell the kernel to drop the ones it caches.
      */
     private void copiedUp(long node) {
         Nodes.Node n = nodes.get(node);

@@ -67,8 +67,11 @@ final class Nodes {
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<Key, Node> byKey = new HashMap<>();
     private final Map<Name, Node> byName = new HashMap<>();
-    /** Nodes by merged inode number, for the few numbers that more than one node shows (unaliased links). */
-    private final Map<Long, List<Node>> byIno = new HashMap<>();
+    /**
+     * The nodes made for one name of a lower hard link, by merged inode number: with the node keyed by
+     * that number alone, if any, they are the nodes that show one object. Ordinary nodes are not here.
+     */
+    private final Map<Long, List<Node>> linkNames = new HashMap<>();
     private long next = ROOT + 1;
 
     Nodes(long rootIno) {
@@ -95,7 +98,9 @@ final class Nodes {
             n = new Node(next++, key, ino);
             byId.put(n.id, n);
             byKey.put(key, n);
-            byIno.computeIfAbsent(ino, i -> new ArrayList<>(1)).add(n);
+            if (key.name() != null) {
+                linkNames.computeIfAbsent(ino, i -> new ArrayList<>(2)).add(n);
+            }
         }
         n.lookups++;
         Name nm = new Name(parent, name);
@@ -121,12 +126,9 @@ final class Nodes {
         }
         byId.remove(id);
         byKey.remove(n.key, n);
-        List<Node> same = byIno.get(n.ino);
-        if (same != null) {
-            same.remove(n);
-            if (same.isEmpty()) {
-                byIno.remove(n.ino);
-            }
+        List<Node> same = linkNames.get(n.ino);
+        if (same != null && same.remove(n) && same.isEmpty()) {
+            linkNames.remove(n.ino);
         }
         for (Name nm : n.names) {
             byName.remove(nm, n);
@@ -154,15 +156,19 @@ final class Nodes {
      */
     synchronized List<Long> siblings(long id) {
         Node n = byId.get(id);
-        List<Node> same = n == null || id == ROOT ? null : byIno.get(n.ino);
-        if (same == null || same.size() < 2) {
+        List<Node> same = n == null || id == ROOT ? null : linkNames.get(n.ino);
+        if (same == null) {
             return List.of();
         }
-        List<Long> ids = new ArrayList<>(same.size() - 1);
+        List<Long> ids = new ArrayList<>(same.size());
         for (Node o : same) {
             if (o != n) {
                 ids.add(o.id);
             }
+        }
+        Node shared = byKey.get(Key.of(n.ino));
+        if (shared != null && shared != n && !same.contains(shared)) {
+            ids.add(shared.id);
         }
         return ids;
     }

@@ -147,4 +147,16 @@ class NodesTest {
         nodes.forget(sh.id, 1);
         assertEquals(java.util.List.of(), nodes.siblings(env.id));
     }
+
+    @Test
+    void anUpperNameAndALowerNameOfOneObjectAreSiblings() {
+        // index=on: bin/sh linked up (keyed by the number), usr/bin/env still lower (a node of its own)
+        Nodes.Node up = nodes.lookedUp(Nodes.ROOT, "sh", Nodes.Key.of(9), 9);
+        assertEquals(java.util.List.of(), nodes.siblings(up.id));
+        Nodes.Node low = nodes.lookedUp(Nodes.ROOT, "env", new Nodes.Key(9, Nodes.ROOT, "env"), 9);
+        assertEquals(java.util.List.of(low.id), nodes.siblings(up.id));
+        assertEquals(java.util.List.of(up.id), nodes.siblings(low.id));
+        nodes.forget(low.id, 1);
+        assertEquals(java.util.List.of(), nodes.siblings(up.id));
+    }
 }
