@@ -546,24 +546,29 @@ public final class DevFuse {
 
     /** Tells the kernel to drop the attributes it caches for a node (FUSE_NOTIFY_INVAL_INODE, no data). */
     private void invalidateAttributes(long node) {
-        invalidate(node, false);
+        invalidate(node);
     }
 
-    /** FUSE_NOTIFY_INVAL_INODE: the node's cached attributes, and with {@code data} its whole page cache. */
-    private void invalidate(long node, boolean data) {
+    /**
+     * FUSE_NOTIFY_INVAL_INODE for the node's cached attributes only. Never for its pages: the kernel waits
+     * for their locks in our write(2), and a page of another name locked by a writer waiting for our reply
+     * to its WRITE (two names of one file written at once) would deadlock two workers.
+     */
+    private void invalidate(long node) {
         Pointer m = Memory.allocateDirect(Native.RUNTIME, Wire.OUT_HEADER + 24, true);
-        Wire.notifyInvalInode(m, node, data ? 0 : -1, 0);
+        Wire.notifyInvalInode(m, node, -1, 0);
         C.write(dev, m, Wire.OUT_HEADER + 24); // ENOENT: the kernel had already dropped the node
     }
 
     /**
-     * The object of {@code node} changed (attributes, link count, or with {@code data} its contents): the
-     * other nodes that show the same object (the names of a lower hard link, one node each) drop what the
-     * kernel caches of it, so every name reads the change. Nothing to do for the usual node without siblings.
+     * The object of {@code node} changed (attributes, link count, contents): the other nodes that show the
+     * same object (the names of a lower hard link, one node each) drop the attributes the kernel caches, so
+     * every name stats the change; a new size also drops their pages (the kernel does so when it sees the
+     * size change), and they open without keep_cache ({@link #openOut}). Nothing to do for the usual node.
      */
     private void changed(long node, boolean data) {
         for (long sibling : nodes.siblings(node)) {
-            invalidate(sibling, data);
+            invalidate(sibling);
         }
     }
 
@@ -664,8 +669,9 @@ public final class DevFuse {
 
     /**
      * Every change of a file goes through this mount, so the kernel keeps its page cache across opens; not
-     * for a node with siblings, whose data may have changed through another node (and been invalidated only
-     * where cached pages existed then).
+     * for a node with siblings, whose data may have changed through another node. (A reader that already has
+     * such a node open may read its cached pages after a same-size overwrite through another name until it
+     * reopens, as with the libfuse engine.)
      */
     private static void openOut(Pointer out, int off, int fd, boolean keepCache) {
         out.putLong(off, fd);
