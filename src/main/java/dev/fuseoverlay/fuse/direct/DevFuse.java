@@ -52,7 +52,12 @@ public final class DevFuse {
     private final PrintStream debug;
     private final Nodes nodes;
     private final double entryTtl, attrTtl, negativeTtl;
-    /** Lower hard links share one node only where copy-up cannot break them (read-only overlay, index=on). */
+    /**
+     * Lower hard links share one node only on a read-only overlay. Elsewhere each name of a lower hard link
+     * has a node of its own: with index=off copy-up breaks the link, and with index=on the core must see the
+     * name the caller used (copy-up links that name up from the index, ln records a redirect to it), which
+     * FUSE only tells as the node. Changes through one such node invalidate its siblings ({@link #changed}).
+     */
     private final boolean aliasLowerLinks;
     private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
     private final AtomicLong nextDir = new AtomicLong(1);
@@ -79,7 +84,7 @@ public final class DevFuse {
         this.entryTtl = o.timeoutGiven ? o.timeout : DEFAULT_TTL;
         this.negativeTtl = entryTtl;
         this.attrTtl = o.attrTimeoutGiven ? o.attrTimeout : DEFAULT_TTL;
-        this.aliasLowerLinks = o.isReadOnly() || o.index;
+        this.aliasLowerLinks = o.isReadOnly();
     }
 
     /** The data string of mount(2) for a FUSE filesystem served on descriptor {@code fd}. */
@@ -298,20 +303,25 @@ public final class DevFuse {
             case Wire.LINK: {
                 String name = Wire.name(in, B + 8, len);
                 String p = childPath(node, name);
-                Nodes.Node src = nodes.get(in.getLong(B));
-                ov.link(path(in.getLong(B)), p);
+                long srcId = in.getLong(B);
+                Nodes.Node src = nodes.get(srcId);
+                ov.link(path(srcId), p);
                 if (src != null && src.key.name() != null) {
                     // the source was a lower hard link with an inode of its own; copied up and linked, its new
-                    // name must share that inode (the kernel expects LINK to answer the source's node)
+                    // name shares that inode where no other node has the number yet (the source's node answers)
                     nodes.rekey(src, Nodes.Key.of(ov.getattrEntry(p, st).ino));
                 }
-                return entry(node, name, p, out, R, st);
+                int r = entry(node, name, p, out, R, st);
+                invalidateAttributes(srcId); // the link count, and a copy-up, changed
+                changed(srcId, false);
+                return r;
             }
             case Wire.OPEN: {
                 int flags = in.getInt(B);
                 int n = open(node, flags, out);
                 if ((flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0) {
                     copiedUp(node);
+                    changed(node, (flags & Native.O_TRUNC) != 0);
                 }
                 return n;
             }
@@ -321,6 +331,7 @@ public final class DevFuse {
             }
             case Wire.WRITE: {
                 long n = ov.write((int) in.getLong(B), in.slice(B + 40), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
+                changed(node, true);
                 out.putInt(R, (int) n);
                 out.putInt(R + 4, 0);
                 return 8;
@@ -356,6 +367,7 @@ public final class DevFuse {
                 int value = B + 8 + Wire.bytes(name).length + 1;
                 ov.setxattr(path(node), name, in.slice(value), size, in.getInt(B + 4));
                 invalidateAttributes(node); // an ACL changes the mode (cp -a sets it so), any xattr the ctime
+                changed(node, false);
                 return 0;
             }
             case Wire.GETXATTR: {
@@ -373,6 +385,7 @@ public final class DevFuse {
             case Wire.REMOVEXATTR:
                 ov.removexattr(path(node), Wire.name(in, B, len));
                 invalidateAttributes(node);
+                changed(node, false);
                 return 0;
             case Wire.OPENDIR: {
                 long h = nextDir.getAndIncrement();
@@ -396,6 +409,7 @@ public final class DevFuse {
             case Wire.CREATE: return create(node, in, len, out, st);
             case Wire.FALLOCATE:
                 ov.fallocate((int) in.getLong(B), in.getInt(B + 24), in.getLong(B + 8), in.getLong(B + 16));
+                changed(node, true);
                 return 0;
             case Wire.LSEEK: {
                 long off = C.lseek((int) in.getLong(B), in.getLong(B + 8), in.getInt(B + 16));
@@ -474,9 +488,7 @@ public final class DevFuse {
     /** Resolves {@code parent/name}, counts the kernel's new reference and fills a fuse_entry_out at {@code off}. */
     private int entry(long parent, String name, String path, Pointer out, int off, Pointer st) {
         Entry e = ov.getattrEntry(path, st);
-        Nodes.Key key = !e.isDir() && !aliasLowerLinks && !e.hasUpper() && st.getLong(Stat.OFF_NLINK) > 1
-                ? new Nodes.Key(e.ino, parent, name) // copy-up of this name would break the link: its own inode
-                : Nodes.Key.of(e.ino);
+        Nodes.Key key = Nodes.Key.of(e.ino, parent, name, e.isDir(), e.hasUpper(), st.getLong(Stat.OFF_NLINK), aliasLowerLinks);
         Nodes.Node n = nodes.lookedUp(parent, name, key, e.ino);
         Wire.entryOut(out, off, n.id, entryTtl, attrTtl, st);
         return Wire.ENTRY_OUT;
@@ -490,6 +502,9 @@ public final class DevFuse {
         }
         ov.unlink(p);
         nodes.removeName(parent, name);
+        if (n != null) {
+            changed(n.id, false); // the other names' link count
+        }
         return 0;
     }
 
@@ -504,18 +519,24 @@ public final class DevFuse {
         if ((flags & Native.RENAME_NOREPLACE) != 0 && ov.lookup().find(toPath) != null) {
             throw new ErrnoException(Errno.EEXIST, toPath);
         }
+        Nodes.Node target = nodes.named(newParent, to);
+        Nodes.Node moved = nodes.named(parent, from);
         ov.rename(fromPath, toPath);
         nodes.rename(parent, from, newParent, to);
-        Nodes.Node moved = nodes.named(newParent, to);
+        if (target != null && target != moved) {
+            changed(target.id, false); // the replaced object's other names lost a link
+        }
         if (moved != null) {
-            copiedUp(moved.id); // a lower hard link moves by copy-up (index=off): an inode number of its own now
+            copiedUp(moved.id); // a lower hard link moves by copy-up (index=off: an inode number of its own now)
+            changed(moved.id, false); // and its other names see ctime and link count change
         }
         return 0;
     }
 
     /**
-     * A node may just have been copied up. Only a lower hard link (index=off) changes attributes then (its
-     * copy gets an inode number of its own, as on the kernel): tell the kernel to drop the ones it caches.
+     * A node may just have been copied up. Only a lower hard link changes attributes then (index=off: its
+     * copy gets an inode number of its own, as on the kernel; index=on: link count and ctime of the linked-up
+     * name): tell the kernel to drop the ones it caches.
      */
     private void copiedUp(long node) {
         Nodes.Node n = nodes.get(node);
@@ -526,9 +547,30 @@ public final class DevFuse {
 
     /** Tells the kernel to drop the attributes it caches for a node (FUSE_NOTIFY_INVAL_INODE, no data). */
     private void invalidateAttributes(long node) {
+        invalidate(node);
+    }
+
+    /**
+     * FUSE_NOTIFY_INVAL_INODE for the node's cached attributes only. Never for its pages: the kernel waits
+     * for their locks in our write(2), and a page of another name locked by a writer waiting for our reply
+     * to its WRITE (two names of one file written at once) would deadlock two workers.
+     */
+    private void invalidate(long node) {
         Pointer m = Memory.allocateDirect(Native.RUNTIME, Wire.OUT_HEADER + 24, true);
-        Wire.notifyInvalInode(m, node);
-        C.write(dev, m, Wire.OUT_HEADER + 24);
+        Wire.notifyInvalInode(m, node, -1, 0);
+        C.write(dev, m, Wire.OUT_HEADER + 24); // ENOENT: the kernel had already dropped the node
+    }
+
+    /**
+     * The object of {@code node} changed (attributes, link count, contents): the other nodes that show the
+     * same object (the names of a lower hard link, one node each) drop the attributes the kernel caches, so
+     * every name stats the change; a new size also drops their pages (the kernel does so when it sees the
+     * size change), and they open without keep_cache ({@link #openOut}). Nothing to do for the usual node.
+     */
+    private void changed(long node, boolean data) {
+        for (long sibling : nodes.siblings(node)) {
+            invalidate(sibling);
+        }
     }
 
     // ---- attributes -----------------------------------------------------------------------------------
@@ -583,6 +625,7 @@ public final class DevFuse {
             }
             ov.utimens(path(node), times);
         }
+        changed(node, (valid & Wire.FATTR_SIZE) != 0);
         attr(node, fd, st);
         Wire.attrOut(out, R, attrTtl, st);
         return Wire.ATTR_OUT;
@@ -621,14 +664,19 @@ public final class DevFuse {
         if (n != null) {
             n.fds.add(fd);
         }
-        openOut(out, R, fd);
+        openOut(out, R, fd, nodes.siblings(node).isEmpty());
         return Wire.OPEN_OUT;
     }
 
-    /** Every change of a file goes through this mount, so the kernel keeps its page cache across opens. */
-    private static void openOut(Pointer out, int off, int fd) {
+    /**
+     * Every change of a file goes through this mount, so the kernel keeps its page cache across opens; not
+     * for a node with siblings, whose data may have changed through another node. (A reader that already has
+     * such a node open may read its cached pages after a same-size overwrite through another name until it
+     * reopens, as with the libfuse engine.)
+     */
+    private static void openOut(Pointer out, int off, int fd, boolean keepCache) {
         out.putLong(off, fd);
-        out.putInt(off + 8, Wire.FOPEN_KEEP_CACHE);
+        out.putInt(off + 8, keepCache ? Wire.FOPEN_KEEP_CACHE : 0);
         out.putInt(off + 12, 0);
     }
 
@@ -648,7 +696,7 @@ public final class DevFuse {
         if (n != null) {
             n.fds.add(fd);
         }
-        openOut(out, R + Wire.ENTRY_OUT, fd);
+        openOut(out, R + Wire.ENTRY_OUT, fd, n == null || nodes.siblings(n.id).isEmpty());
         return Wire.ENTRY_OUT + Wire.OPEN_OUT;
     }
 

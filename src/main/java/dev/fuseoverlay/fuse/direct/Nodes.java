@@ -10,7 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The kernel's node ids and what they stand for. Node 1 is the root. Every other node is one merged
  * object, found by its {@link Key}: the inode number the core reports (stable across copy-up), so that
- * hard links share one kernel inode, as on the kernel's overlayfs. A node remembers its live names
+ * hard links share one kernel inode, as on the kernel's overlayfs; except the names of a lower hard link
+ * (see {@link Key#of(long, long, String, boolean, boolean, long, boolean)}), one node each, which are each
+ * other's {@link #siblings}. A node remembers its live names
  * (parent node, name) to build the merged path the path-based core needs, and how many lookups the
  * kernel holds on it; FORGET gives them back and the node goes when none are left.
  *
@@ -27,6 +29,16 @@ final class Nodes {
     record Key(long ino, long parent, String name) {
         static Key of(long ino) {
             return new Key(ino, 0, null);
+        }
+
+        /**
+         * The key of {@code parent/name}: a name of its own for a non-directory still only in a lower layer
+         * with more than one link (a lower hard link), unless {@code aliasLowerLinks} (a read-only overlay,
+         * where no copy-up can tell the names apart); otherwise the inode number, shared by every name.
+         * Names in the upper layer share one node: one upper inode, any of its names reaches it.
+         */
+        static Key of(long ino, long parent, String name, boolean dir, boolean upper, long nlink, boolean aliasLowerLinks) {
+            return !dir && !aliasLowerLinks && !upper && nlink > 1 ? new Key(ino, parent, name) : of(ino);
         }
     }
 
@@ -55,6 +67,11 @@ final class Nodes {
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<Key, Node> byKey = new HashMap<>();
     private final Map<Name, Node> byName = new HashMap<>();
+    /**
+     * The nodes made for one name of a lower hard link, by merged inode number: with the node keyed by
+     * that number alone, if any, they are the nodes that show one object. Ordinary nodes are not here.
+     */
+    private final Map<Long, List<Node>> linkNames = new HashMap<>();
     private long next = ROOT + 1;
 
     Nodes(long rootIno) {
@@ -81,6 +98,9 @@ final class Nodes {
             n = new Node(next++, key, ino);
             byId.put(n.id, n);
             byKey.put(key, n);
+            if (key.name() != null) {
+                linkNames.computeIfAbsent(ino, i -> new ArrayList<>(2)).add(n);
+            }
         }
         n.lookups++;
         Name nm = new Name(parent, name);
@@ -106,6 +126,10 @@ final class Nodes {
         }
         byId.remove(id);
         byKey.remove(n.key, n);
+        List<Node> same = linkNames.get(n.ino);
+        if (same != null && same.remove(n) && same.isEmpty()) {
+            linkNames.remove(n.ino);
+        }
         for (Name nm : n.names) {
             byName.remove(nm, n);
         }
@@ -123,6 +147,30 @@ final class Nodes {
         byKey.remove(n.key, n);
         n.key = key;
         byKey.put(key, n);
+    }
+
+    /**
+     * The other nodes that show the same merged object as node {@code id} (same inode number): the names
+     * of a lower hard link that have a node each. Their cached attributes (and data) go stale when the
+     * object changes through {@code id}. Empty for almost every node.
+     */
+    synchronized List<Long> siblings(long id) {
+        Node n = byId.get(id);
+        List<Node> same = n == null || id == ROOT ? null : linkNames.get(n.ino);
+        if (same == null) {
+            return List.of();
+        }
+        List<Long> ids = new ArrayList<>(same.size());
+        for (Node o : same) {
+            if (o != n) {
+                ids.add(o.id);
+            }
+        }
+        Node shared = byKey.get(Key.of(n.ino));
+        if (shared != null && shared != n && !same.contains(shared)) {
+            ids.add(shared.id);
+        }
+        return ids;
     }
 
     /** The node that has this name now, or null. */

@@ -51,10 +51,18 @@ final class Wire {
 
     /** FUSE_NOTIFY_INVAL_INODE with a negative offset: the kernel drops the node's cached attributes only. */
     static void notifyInvalInode(Pointer out, long nodeid) {
+        notifyInvalInode(out, nodeid, -1, 0);
+    }
+
+    /**
+     * FUSE_NOTIFY_INVAL_INODE: the kernel drops the node's cached attributes and, for {@code off >= 0}, its
+     * cached data from {@code off} on ({@code len} bytes, 0 = to the end).
+     */
+    static void notifyInvalInode(Pointer out, long nodeid, long off, long len) {
         outHeader(out, 0, 2 /* FUSE_NOTIFY_INVAL_INODE */, 24);
         out.putLong(OUT_HEADER, nodeid);
-        out.putLong(OUT_HEADER + 8, -1);   // off < 0: attributes, not data
-        out.putLong(OUT_HEADER + 16, 0);
+        out.putLong(OUT_HEADER + 8, off);
+        out.putLong(OUT_HEADER + 16, len);
     }
 
     /** Fills a fuse_attr at {@code off} from a {@code struct stat}. */

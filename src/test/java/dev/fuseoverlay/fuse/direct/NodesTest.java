@@ -112,4 +112,51 @@ class NodesTest {
         assertNull(nodes.path(f.id));
         assertEquals(200, nodes.parentIno(f.id)); // ".." of f: d is still known, only nameless
     }
+
+    @Test
+    void lowerHardLinksGetANodePerNameUnlessReadOnly() {
+        // index=on or off alike: FUSE names only the node, so the core can see the caller's name only
+        // if every name of a lower hard link is a node of its own
+        assertEquals(new Nodes.Key(7, 5, "env"), Nodes.Key.of(7, 5, "env", false, false, 3, false));
+        assertEquals(Nodes.Key.of(7), Nodes.Key.of(7, 5, "env", false, false, 3, true)); // read-only: aliased
+        assertEquals(Nodes.Key.of(7), Nodes.Key.of(7, 5, "env", false, true, 3, false)); // upper: one inode
+        assertEquals(Nodes.Key.of(7), Nodes.Key.of(7, 5, "solo", false, false, 1, false));
+        assertEquals(Nodes.Key.of(7), Nodes.Key.of(7, 5, "dir", true, false, 3, false));
+    }
+
+    @Test
+    void siblingsAreTheOtherNodesOfOneInodeNumberAndLeaveWhenForgotten() {
+        // bin/sh, bin/busybox, usr/bin/env: one lower file, three nodes; bin/solo stands alone
+        Nodes.Node sh = nodes.lookedUp(Nodes.ROOT, "sh", new Nodes.Key(7, Nodes.ROOT, "sh"), 7);
+        Nodes.Node bb = nodes.lookedUp(Nodes.ROOT, "busybox", new Nodes.Key(7, Nodes.ROOT, "busybox"), 7);
+        Nodes.Node env = nodes.lookedUp(Nodes.ROOT, "env", new Nodes.Key(7, Nodes.ROOT, "env"), 7);
+        Nodes.Node solo = nodes.lookedUp(Nodes.ROOT, "solo", Nodes.Key.of(8), 8);
+        assertEquals("/env", nodes.path(env.id)); // each request names the caller's name
+        assertEquals(java.util.List.of(sh.id, bb.id), nodes.siblings(env.id));
+        assertEquals(java.util.List.of(bb.id, env.id), nodes.siblings(sh.id));
+        assertEquals(java.util.List.of(), nodes.siblings(solo.id));
+        assertEquals(java.util.List.of(), nodes.siblings(Nodes.ROOT));
+        assertEquals(java.util.List.of(), nodes.siblings(42));
+        // ln env env2 after env was linked up: env2 shares env's node, still a sibling of the others
+        nodes.rekey(env, Nodes.Key.of(7));
+        assertSame(env, nodes.lookedUp(Nodes.ROOT, "env2", Nodes.Key.of(7), 7));
+        assertEquals(java.util.List.of(sh.id, bb.id), nodes.siblings(env.id));
+        // the kernel forgets busybox: no longer told about changes
+        nodes.forget(bb.id, 1);
+        assertEquals(java.util.List.of(sh.id), nodes.siblings(env.id));
+        nodes.forget(sh.id, 1);
+        assertEquals(java.util.List.of(), nodes.siblings(env.id));
+    }
+
+    @Test
+    void anUpperNameAndALowerNameOfOneObjectAreSiblings() {
+        // index=on: bin/sh linked up (keyed by the number), usr/bin/env still lower (a node of its own)
+        Nodes.Node up = nodes.lookedUp(Nodes.ROOT, "sh", Nodes.Key.of(9), 9);
+        assertEquals(java.util.List.of(), nodes.siblings(up.id));
+        Nodes.Node low = nodes.lookedUp(Nodes.ROOT, "env", new Nodes.Key(9, Nodes.ROOT, "env"), 9);
+        assertEquals(java.util.List.of(low.id), nodes.siblings(up.id));
+        assertEquals(java.util.List.of(up.id), nodes.siblings(low.id));
+        nodes.forget(low.id, 1);
+        assertEquals(java.util.List.of(), nodes.siblings(up.id));
+    }
 }

@@ -166,4 +166,18 @@ class WireTest {
         assertEquals(0, Wire.nanos(3));
         assertEquals(3, Wire.seconds(3.999));
     }
+
+    @Test
+    void invalInodeNotifyCarriesNodeAndRange() {
+        Pointer out = buf(Wire.OUT_HEADER + 24);
+        Wire.notifyInvalInode(out, 9, 0, 0); // attributes and every cached page
+        assertEquals(Wire.OUT_HEADER + 24, out.getInt(0));
+        assertEquals(2, out.getInt(4)); // FUSE_NOTIFY_INVAL_INODE in the error field, unique 0
+        assertEquals(0, out.getLong(8));
+        assertEquals(9, out.getLong(Wire.OUT_HEADER));
+        assertEquals(0, out.getLong(Wire.OUT_HEADER + 8));
+        assertEquals(0, out.getLong(Wire.OUT_HEADER + 16));
+        Wire.notifyInvalInode(out, 9); // attributes only
+        assertEquals(-1, out.getLong(Wire.OUT_HEADER + 8));
+    }
 }
