@@ -294,9 +294,6 @@ public final class Overlay implements AutoCloseable {
         return e;
     }
 
-    /** st_blocks at offset 64 of struct stat (x86_64). */
-    private static final int OFF_BLOCKS = 64;
-
     /**
      * index=on: an indexed hard link reports the merged link count recorded with it. metacopy: the blocks
      * are the lower data's, as the kernel reports them (the upper file has none).
@@ -305,7 +302,7 @@ public final class Overlay implements AutoCloseable {
         if (e.metacopy) {
             Stat data = fs.lstat(e.data().real());
             if (data != null) {
-                st.putLong(OFF_BLOCKS, data.blocks);
+                st.putLong(Stat.OFF_BLOCKS, data.blocks);
             }
         }
         Index ix = lookup.index();

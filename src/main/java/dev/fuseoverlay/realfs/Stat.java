@@ -5,7 +5,7 @@ import jnr.ffi.Pointer;
 /** The fields of one {@code struct stat} (x86_64 layout), read once from a native buffer. */
 public final class Stat {
     public static final int SIZE = 144;
-    public static final int OFF_INO = 8, OFF_NLINK = 16, OFF_MODE = 24;
+    public static final int OFF_INO = 8, OFF_NLINK = 16, OFF_MODE = 24, OFF_BLOCKS = 64;
 
     public static final int S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFLNK = 0120000, S_IFREG = 0100000,
             S_IFBLK = 060000, S_IFDIR = 040000, S_IFCHR = 020000, S_IFIFO = 010000;
@@ -24,7 +24,7 @@ public final class Stat {
         gid = p.getInt(32);
         rdev = p.getLong(40);
         size = p.getLong(48);
-        blocks = p.getLong(64);
+        blocks = p.getLong(OFF_BLOCKS);
         atimeSec = p.getLong(72);
         atimeNsec = p.getLong(80);
         mtimeSec = p.getLong(88);

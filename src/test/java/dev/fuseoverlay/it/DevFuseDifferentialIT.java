@@ -1,9 +1,6 @@
 package dev.fuseoverlay.it;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,9 +22,7 @@ class DevFuseDifferentialIT {
 
     @TestFactory
     Stream<DynamicTest> scenarios() throws Exception {
-        List<Path> files = ItSupport.scenarios(ItSupport.SCENARIOS);
-        assertFalse(files.isEmpty(), "no scenarios in " + ItSupport.SCENARIOS);
-        return files.stream().map(f -> DynamicTest.dynamicTest(ItSupport.scenarioName(f), f.toUri(),
-                () -> DifferentialIT.check(f, "differential-devfuse", Map.of("FUSE_OVERLAY_ENGINE", "devfuse"))));
+        return ItSupport.scenarioTests(ItSupport.SCENARIOS,
+                f -> DifferentialIT.check(f, "differential-devfuse", Map.of("FUSE_OVERLAY_ENGINE", "devfuse")));
     }
 }

@@ -3,7 +3,6 @@ package dev.fuseoverlay.it;
 import static dev.fuseoverlay.it.ItSupport.diff;
 import static dev.fuseoverlay.it.ItSupport.read;
 import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,10 +34,7 @@ class DifferentialIT {
 
     @TestFactory
     Stream<DynamicTest> scenarios() throws Exception {
-        List<Path> files = ItSupport.scenarios(ItSupport.SCENARIOS);
-        assertFalse(files.isEmpty(), "no scenarios in " + ItSupport.SCENARIOS);
-        return files.stream().map(f -> DynamicTest.dynamicTest(ItSupport.scenarioName(f), f.toUri(),
-                () -> check(f, "differential", Map.of())));
+        return ItSupport.scenarioTests(ItSupport.SCENARIOS, f -> check(f, "differential", Map.of()));
     }
 
     /**

@@ -2,12 +2,10 @@ package dev.fuseoverlay.it;
 
 import static dev.fuseoverlay.it.ItSupport.read;
 import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -30,9 +28,7 @@ class FuseOnlyScenariosIT {
 
     @TestFactory
     Stream<DynamicTest> scenarios() throws Exception {
-        List<Path> files = ItSupport.scenarios(DIR);
-        assertFalse(files.isEmpty(), "no scenarios in " + DIR);
-        return files.stream().map(f -> DynamicTest.dynamicTest(ItSupport.scenarioName(f), f.toUri(), () -> check(f)));
+        return ItSupport.scenarioTests(DIR, f -> check(f));
     }
 
     private static void check(Path scenario) throws Exception {

@@ -1,11 +1,9 @@
 package dev.fuseoverlay.it;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -29,9 +27,7 @@ class FuseOverlayfsOptionsIT {
 
     @TestFactory
     Stream<DynamicTest> scenarios() throws Exception {
-        List<Path> files = ItSupport.scenarios(DIR);
-        assertFalse(files.isEmpty(), "no scenarios in " + DIR);
-        return files.stream().map(f -> DynamicTest.dynamicTest(ItSupport.scenarioName(f), f.toUri(), () -> check(f)));
+        return ItSupport.scenarioTests(DIR, f -> check(f));
     }
 
     private static void check(Path scenario) throws Exception {

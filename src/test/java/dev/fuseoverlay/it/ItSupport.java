@@ -1,5 +1,7 @@
 package dev.fuseoverlay.it;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * What the mounted tests share: where the repository, the harness scripts and the scenarios are, a check
@@ -134,6 +137,19 @@ public final class ItSupport {
             return s.filter(p -> p.getFileName().toString().endsWith(".sh") && Files.isRegularFile(p))
                     .sorted().collect(Collectors.toList());
         }
+    }
+
+    /** One check of one scenario file. */
+    @FunctionalInterface
+    interface ScenarioCheck {
+        void check(Path scenario) throws Exception;
+    }
+
+    /** A dynamic test per scenario file in {@code dir} (there must be at least one), named after the file. */
+    static Stream<DynamicTest> scenarioTests(Path dir, ScenarioCheck check) throws IOException {
+        List<Path> files = scenarios(dir);
+        assertFalse(files.isEmpty(), "no scenarios in " + dir);
+        return files.stream().map(f -> DynamicTest.dynamicTest(scenarioName(f), f.toUri(), () -> check.check(f)));
     }
 
     static String scenarioName(Path file) {

@@ -1,11 +1,9 @@
 package dev.fuseoverlay.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -27,9 +25,7 @@ class ReliabilityIT {
 
     @TestFactory
     Stream<DynamicTest> reliability() throws Exception {
-        List<Path> scripts = ItSupport.scenarios(DIR);
-        assertFalse(scripts.isEmpty(), "no scripts in " + DIR);
-        return scripts.stream().map(s -> DynamicTest.dynamicTest(ItSupport.scenarioName(s), s.toUri(), () -> run(s)));
+        return ItSupport.scenarioTests(DIR, s -> run(s));
     }
 
     private static void run(Path script) throws Exception {
