@@ -312,8 +312,8 @@ public final class DevFuse {
                     nodes.rekey(src, Nodes.Key.of(ov.getattrEntry(p, st).ino));
                 }
                 int r = entry(node, name, p, out, R, st);
-                invalidateAttributes(srcId); // the link count, and a copy-up, changed
-                changed(srcId, false);
+                invalidate(srcId); // the link count, and a copy-up, changed
+                changed(srcId);
                 return r;
             }
             case Wire.OPEN: {
@@ -321,7 +321,7 @@ public final class DevFuse {
                 int n = open(node, flags, out);
                 if ((flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0) {
                     copiedUp(node);
-                    changed(node, (flags & Native.O_TRUNC) != 0);
+                    changed(node);
                 }
                 return n;
             }
@@ -331,7 +331,7 @@ public final class DevFuse {
             }
             case Wire.WRITE: {
                 long n = ov.write((int) in.getLong(B), in.slice(B + 40), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
-                changed(node, true);
+                changed(node);
                 out.putInt(R, (int) n);
                 out.putInt(R + 4, 0);
                 return 8;
@@ -366,8 +366,8 @@ public final class DevFuse {
                 String name = Wire.name(in, B + 8, len);
                 int value = B + 8 + Wire.bytes(name).length + 1;
                 ov.setxattr(path(node), name, in.slice(value), size, in.getInt(B + 4));
-                invalidateAttributes(node); // an ACL changes the mode (cp -a sets it so), any xattr the ctime
-                changed(node, false);
+                invalidate(node); // an ACL changes the mode (cp -a sets it so), any xattr the ctime
+                changed(node);
                 return 0;
             }
             case Wire.GETXATTR: {
@@ -384,8 +384,8 @@ public final class DevFuse {
             case Wire.LISTXATTR: return listxattr(node, in.getInt(B), out);
             case Wire.REMOVEXATTR:
                 ov.removexattr(path(node), Wire.name(in, B, len));
-                invalidateAttributes(node);
-                changed(node, false);
+                invalidate(node);
+                changed(node);
                 return 0;
             case Wire.OPENDIR: {
                 long h = nextDir.getAndIncrement();
@@ -409,7 +409,7 @@ public final class DevFuse {
             case Wire.CREATE: return create(node, in, len, out, st);
             case Wire.FALLOCATE:
                 ov.fallocate((int) in.getLong(B), in.getInt(B + 24), in.getLong(B + 8), in.getLong(B + 16));
-                changed(node, true);
+                changed(node);
                 return 0;
             case Wire.LSEEK: {
                 long off = C.lseek((int) in.getLong(B), in.getLong(B + 8), in.getInt(B + 16));
@@ -503,7 +503,7 @@ public final class DevFuse {
         ov.unlink(p);
         nodes.removeName(parent, name);
         if (n != null) {
-            changed(n.id, false); // the other names' link count
+            changed(n.id); // the other names' link count
         }
         return 0;
     }
@@ -524,11 +524,11 @@ public final class DevFuse {
         ov.rename(fromPath, toPath);
         nodes.rename(parent, from, newParent, to);
         if (target != null && target != moved) {
-            changed(target.id, false); // the replaced object's other names lost a link
+            changed(target.id); // the replaced object's other names lost a link
         }
         if (moved != null) {
             copiedUp(moved.id); // a lower hard link moves by copy-up (index=off: an inode number of its own now)
-            changed(moved.id, false); // and its other names see ctime and link count change
+            changed(moved.id); // and its other names see ctime and link count change
         }
         return 0;
     }
@@ -541,13 +541,8 @@ public final class DevFuse {
     private void copiedUp(long node) {
         Nodes.Node n = nodes.get(node);
         if (n != null && n.key.name() != null) {
-            invalidateAttributes(node);
+            invalidate(node);
         }
-    }
-
-    /** Tells the kernel to drop the attributes it caches for a node (FUSE_NOTIFY_INVAL_INODE, no data). */
-    private void invalidateAttributes(long node) {
-        invalidate(node);
     }
 
     /**
@@ -567,7 +562,7 @@ public final class DevFuse {
      * every name stats the change; a new size also drops their pages (the kernel does so when it sees the
      * size change), and they open without keep_cache ({@link #openOut}). Nothing to do for the usual node.
      */
-    private void changed(long node, boolean data) {
+    private void changed(long node) {
         for (long sibling : nodes.siblings(node)) {
             invalidate(sibling);
         }
@@ -625,7 +620,7 @@ public final class DevFuse {
             }
             ov.utimens(path(node), times);
         }
-        changed(node, (valid & Wire.FATTR_SIZE) != 0);
+        changed(node);
         attr(node, fd, st);
         Wire.attrOut(out, R, attrTtl, st);
         return Wire.ATTR_OUT;
