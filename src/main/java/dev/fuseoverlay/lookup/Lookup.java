@@ -32,7 +32,11 @@ public final class Lookup {
     private final LayerStack layers;
     private final RealFs fs;
     private final Whiteouts wh;
-    private final Cache<String, Entry> dirs = Caffeine.newBuilder().maximumSize(65_536).build();
+    /**
+     * Maintenance runs on the caller's thread: Caffeine's default executor (the common fork-join pool) would
+     * wake another thread for most writes, a hand-off that costs more than the upkeep itself.
+     */
+    private final Cache<String, Entry> dirs = Caffeine.newBuilder().executor(Runnable::run).maximumSize(65_536).build();
     private volatile Entry root;
     /** How real inode numbers become merged ones (xino=). */
     private volatile InodeNumbers inos;
