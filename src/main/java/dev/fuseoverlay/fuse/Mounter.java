@@ -65,8 +65,9 @@ public final class Mounter {
     }
 
     /**
-     * The engine a mount uses: {@code -o engine=}, else {@code $FUSE_OVERLAY_ENGINE} (so a whole test suite,
-     * or the runtime, can run on the other engine), else libfuse.
+     * The engine a mount asks for: {@code -o engine=}, else {@code $FUSE_OVERLAY_ENGINE} (so a whole test
+     * suite, or the runtime, can run on one engine), else "auto": devfuse where mount(2) is allowed (root, or
+     * root of a user namespace), libfuse (through fusermount3) for a plain user.
      */
     public static String engine(MountOptions o) {
         if (o.engine != null) {
@@ -74,7 +75,7 @@ public final class Mounter {
         }
         String env = System.getenv("FUSE_OVERLAY_ENGINE");
         if (env == null || env.isEmpty()) {
-            return "libfuse";
+            return "auto";
         }
         try {
             return MountOptions.parse(List.of("engine=" + env)).engine;
@@ -135,8 +136,12 @@ public final class Mounter {
      */
     public static int serve(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, Runnable ready)
             throws InterruptedException {
-        if (engine(o).equals("devfuse")) {
-            return serveDevFuse(ov, o, mountPoint, debug, ready);
+        String engine = engine(o);
+        if (!engine.equals("libfuse")) {
+            DevFuse f = DevFuse.mount(ov, o, mountPoint, debug, o.threads, engine.equals("auto"));
+            if (f != null) {
+                return serveDevFuse(f, o, mountPoint, ready);
+            }
         }
         CountDownLatch init = new CountDownLatch(1);
         FuseAdapter fuse;
@@ -186,9 +191,8 @@ public final class Mounter {
      * The /dev/fuse engine: mount(2) directly, serve with our own threads; SIGTERM, SIGINT and SIGHUP
      * unmount (lazily, as fusermount -u -z does) and the serve ends when the kernel lets go of the device.
      */
-    private static int serveDevFuse(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, Runnable ready)
+    private static int serveDevFuse(DevFuse f, MountOptions o, String mountPoint, Runnable ready)
             throws InterruptedException {
-        DevFuse f = DevFuse.mount(ov, o, mountPoint, debug, o.threads);
         for (String sig : new String[] {"TERM", "INT", "HUP"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> f.unmount());

@@ -26,7 +26,10 @@ public final class MountOptions {
     public double attrTimeout = 0.0;
     /** Whether timeout= / attr_timeout= were given (engine=devfuse has its own defaults otherwise). */
     public boolean timeoutGiven, attrTimeoutGiven;
-    /** The FUSE engine: "libfuse" (jnr-fuse, libfuse 2) or "devfuse" (the kernel protocol directly); null: not given. */
+    /**
+     * The FUSE engine: "devfuse" (the kernel protocol directly), "libfuse" (jnr-fuse, libfuse 2) or "auto"
+     * (devfuse where mount(2) is allowed, else libfuse); null: not given.
+     */
     public String engine;
     /** Threads reading /dev/fuse (engine=devfuse). */
     public int threads = 4;
@@ -99,7 +102,7 @@ public final class MountOptions {
                 attrTimeout = seconds(key, value);
                 attrTimeoutGiven = true;
                 break;
-            case "engine": engine = oneOf(key, value, "libfuse", "devfuse"); break;
+            case "engine": engine = oneOf(key, value, "auto", "devfuse", "libfuse"); break;
             case "threads":
                 threads = need(key, value).matches("[0-9]{1,2}") ? Integer.parseInt(value) : 0;
                 if (threads < 1 || threads > 64) {

@@ -34,14 +34,17 @@ class DifferentialIT {
 
     @TestFactory
     Stream<DynamicTest> scenarios() throws Exception {
-        return ItSupport.scenarioTests(ItSupport.SCENARIOS, f -> check(f, "differential", Map.of()));
+        // the default engine as root is devfuse; $FUSE_OVERLAY_ENGINE runs the suite on another one
+        String env = System.getenv("FUSE_OVERLAY_ENGINE");
+        String engine = env == null || env.isEmpty() || env.equals("auto") ? "devfuse" : env;
+        return ItSupport.scenarioTests(ItSupport.SCENARIOS, engine, f -> check(f, "differential", Map.of()));
     }
 
     /**
      * Runs one scenario on both and compares.
      *
      * @param results directory under target/it for the results
-     * @param fuseEnv extra environment of the fuse-overlay run (FUSE_OVERLAY_ENGINE=devfuse)
+     * @param fuseEnv extra environment of the fuse-overlay run (FUSE_OVERLAY_ENGINE=libfuse)
      */
     static void check(Path scenario, String results, Map<String, String> fuseEnv) throws Exception {
         String name = ItSupport.scenarioName(scenario);

@@ -147,9 +147,31 @@ public final class ItSupport {
 
     /** A dynamic test per scenario file in {@code dir} (there must be at least one), named after the file. */
     static Stream<DynamicTest> scenarioTests(Path dir, ScenarioCheck check) throws IOException {
-        List<Path> files = scenarios(dir);
+        return scenarioTests(dir, null, check);
+    }
+
+    /**
+     * Like {@link #scenarioTests(Path, ScenarioCheck)}, for one engine: a scenario whose header says
+     * {@code # ENGINES: a b} (a feature only those engines have) is left out of the others' runs.
+     */
+    static Stream<DynamicTest> scenarioTests(Path dir, String engine, ScenarioCheck check) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path f : scenarios(dir)) {
+            if (engine == null || engines(f) == null || engines(f).contains(engine)) {
+                files.add(f);
+            }
+        }
         assertFalse(files.isEmpty(), "no scenarios in " + dir);
         return files.stream().map(f -> DynamicTest.dynamicTest(scenarioName(f), f.toUri(), () -> check.check(f)));
+    }
+
+    /** The engines a scenario is for ({@code # ENGINES: devfuse ...} among its first lines), null: all. */
+    static List<String> engines(Path scenario) throws IOException {
+        try (Stream<String> lines = Files.lines(scenario, StandardCharsets.ISO_8859_1)) {
+            return lines.limit(10).filter(l -> l.startsWith("# ENGINES:")).findFirst()
+                    .map(l -> List.of(l.substring("# ENGINES:".length()).replaceAll("\\(.*", "").trim().split("\\s+")))
+                    .orElse(null);
+        }
     }
 
     static String scenarioName(Path file) {

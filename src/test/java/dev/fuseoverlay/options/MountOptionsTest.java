@@ -163,14 +163,15 @@ class MountOptionsTest {
     @Test
     void engineAndThreads() {
         MountOptions o = parse("lowerdir=/a");
-        assertNull(o.engine); // not given: the environment or libfuse decides
+        assertNull(o.engine); // not given: the environment decides, else auto
         assertFalse(o.timeoutGiven || o.attrTimeoutGiven);
         o = parse("lowerdir=/a,engine=devfuse,threads=8,timeout=2,attr_timeout=0.5");
         assertEquals("devfuse", o.engine);
         assertEquals(8, o.threads);
         assertTrue(o.timeoutGiven && o.attrTimeoutGiven);
         assertEquals("libfuse", parse("engine=devfuse,engine=libfuse").engine);
-        assertEquals("engine=kfuse: expected one of libfuse, devfuse",
+        assertEquals("auto", parse("engine=auto").engine);
+        assertEquals("engine=kfuse: expected one of auto, devfuse, libfuse",
                 assertThrows(OptionsException.class, () -> parse("engine=kfuse")).getMessage());
         for (String bad : new String[] {"threads=0", "threads=65", "threads=x", "threads=-1"}) {
             assertThrows(OptionsException.class, () -> parse(bad), bad);

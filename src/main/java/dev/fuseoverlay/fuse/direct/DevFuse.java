@@ -59,6 +59,12 @@ public final class DevFuse {
      * FUSE only tells as the node. Changes through one such node invalidate its siblings ({@link #changed}).
      */
     private final boolean aliasLowerLinks;
+    /**
+     * FUSE_POSIX_ACL: the kernel enforces POSIX ACLs (as kernel overlayfs does) and caches them per inode, so
+     * {@code ls -l} no longer costs a getxattr round trip for system.posix_acl_* on every file. Off with
+     * {@code noacl} (fuse-overlayfs's meaning: ACLs are plain xattrs, not enforced).
+     */
+    private final boolean posixAcl;
     private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
     private final AtomicLong nextDir = new AtomicLong(1);
     private final CountDownLatch initDone = new CountDownLatch(1);
@@ -85,6 +91,7 @@ public final class DevFuse {
         this.negativeTtl = entryTtl;
         this.attrTtl = o.attrTimeoutGiven ? o.attrTimeout : DEFAULT_TTL;
         this.aliasLowerLinks = o.isReadOnly();
+        this.posixAcl = !o.noAcl && !o.noXattrs;
     }
 
     /** The data string of mount(2) for a FUSE filesystem served on descriptor {@code fd}. */
@@ -120,9 +127,11 @@ public final class DevFuse {
 
     /**
      * Mounts on {@code mountPoint} and starts serving; returns once the kernel's INIT is answered, so the
-     * mount is usable.
+     * mount is usable. With {@code orNull}, a mount(2) refused for lack of privilege (a plain user) returns
+     * null instead of failing, so that the caller can use the libfuse engine, which mounts via fusermount3.
      */
-    public static DevFuse mount(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, int threads) {
+    public static DevFuse mount(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, int threads,
+                                boolean orNull) {
         Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE, true);
         ov.getattr("/", st);
         long rootIno = st.getLong(Stat.OFF_INO);
@@ -136,6 +145,9 @@ public final class DevFuse {
         if (C.mount(fsname, mountPoint, "fuse.fuse-overlay", mountFlags(o), data) < 0) {
             int e = Native.errno();
             C.close(fd);
+            if (e == Errno.EPERM && orNull) {
+                return null;
+            }
             if (e == Errno.EPERM) {
                 throw new OptionsException("engine=devfuse cannot mount " + RealFs.printable(mountPoint)
                         + ": mount(2) needs root (or root of a user namespace); use -o engine=libfuse");
@@ -282,13 +294,13 @@ public final class DevFuse {
             case Wire.MKNOD: {
                 String name = Wire.name(in, B + 16, len);
                 String p = childPath(node, name);
-                ov.mknod(p, in.getInt(B), Wire.decodeDev(in.getInt(B + 4)), caller(in));
+                ov.mknod(p, masked(node, in.getInt(B), in.getInt(B + 8)), Wire.decodeDev(in.getInt(B + 4)), caller(in));
                 return entry(node, name, p, out, R, st);
             }
             case Wire.MKDIR: {
                 String name = Wire.name(in, B + 8, len);
                 String p = childPath(node, name);
-                ov.mkdir(p, in.getInt(B), caller(in));
+                ov.mkdir(p, masked(node, in.getInt(B), in.getInt(B + 4)), caller(in));
                 return entry(node, name, p, out, R, st);
             }
             case Wire.UNLINK: return unlink(node, Wire.name(in, B, len));
@@ -437,7 +449,8 @@ public final class DevFuse {
         }
         minor = Math.min(kernelMinor, Wire.MINOR);
         int want = Wire.ASYNC_READ | Wire.ATOMIC_O_TRUNC | Wire.BIG_WRITES | Wire.DO_READDIRPLUS
-                | Wire.READDIRPLUS_AUTO | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES | Wire.CACHE_SYMLINKS;
+                | Wire.READDIRPLUS_AUTO | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES | Wire.CACHE_SYMLINKS
+                | (posixAcl ? Wire.POSIX_ACL | Wire.DONT_MASK : 0);
         out.putInt(R + 4, minor);
         out.putInt(R + 8, maxReadahead);
         out.putInt(R + 12, flags & want);
@@ -675,9 +688,26 @@ public final class DevFuse {
         out.putInt(off + 12, 0);
     }
 
+    /**
+     * The mode a new object gets, as the kernel's VFS decides it: with FUSE_DONT_MASK the kernel sends the
+     * caller's umask instead of applying it, because a directory with a default ACL ignores the umask (the
+     * ACL limits the mode instead, which the upper filesystem applies when we create the object there).
+     */
+    private int masked(long parent, int mode, int umask) {
+        if (!posixAcl || (mode & ~umask) == mode) {
+            return mode;
+        }
+        try {
+            ov.getxattr(path(parent), "system.posix_acl_default", null, 0);
+            return mode; // a default ACL: it decides
+        } catch (ErrnoException e) {
+            return mode & ~umask;
+        }
+    }
+
     private int create(long parent, Pointer in, int len, Pointer out, Pointer st) {
         int flags = in.getInt(B);
-        int mode = in.getInt(B + 4);
+        int mode = masked(parent, in.getInt(B + 4), in.getInt(B + 8));
         String name = Wire.name(in, B + 16, len);
         String p = childPath(parent, name);
         int fd = ov.create(p, mode, flags, caller(in));
