@@ -45,7 +45,7 @@ public final class BenchMain implements Callable<Integer> {
     List<String> onlyWorkloads;
 
     @Option(names = "--impls", paramLabel = "A,B", split = ",",
-            description = "only these implementations: native, kernel, fuse-overlayfs, unionfs-fuse, fuse-overlay, fuse-overlay-devfuse")
+            description = "only these implementations: native, kernel, fuse-overlayfs, unionfs-fuse, fuse-overlay, fuse-overlay-libfuse")
     List<String> onlyImpls;
 
     @Option(names = "--load", paramLabel = "N", defaultValue = "2",

@@ -43,9 +43,9 @@ final class Impl {
         l.add(new Impl("fuse-overlayfs", Kind.FUSE_OVERLAYFS, "fuse-overlayfs"));
         l.add(new Impl("unionfs-fuse", Kind.UNIONFS, "unionfs"));
         l.add(new Impl("fuse-overlay", Kind.FUSE_OVERLAY, fuseOverlayLauncher));
-        Impl devfuse = new Impl("fuse-overlay-devfuse", Kind.FUSE_OVERLAY, fuseOverlayLauncher);
-        devfuse.extraOptions = ",engine=devfuse"; // the /dev/fuse engine of the same launcher
-        l.add(devfuse);
+        Impl libfuse = new Impl("fuse-overlay-libfuse", Kind.FUSE_OVERLAY, fuseOverlayLauncher);
+        libfuse.extraOptions = ",engine=libfuse"; // the launcher's other engine (the default as root is devfuse)
+        l.add(libfuse);
         return l;
     }
 
