@@ -680,11 +680,12 @@ public final class DevFuse {
      * Every change of a file goes through this mount, so the kernel keeps its page cache across opens; not
      * for a node with siblings, whose data may have changed through another node. (A reader that already has
      * such a node open may read its cached pages after a same-size overwrite through another name until it
-     * reopens, as with the libfuse engine.)
+     * reopens, as with the libfuse engine.) FOPEN_NOFLUSH: nothing is buffered here and locks stay in the
+     * kernel, so a close(2) needs no FLUSH round trip (the release that follows is asynchronous).
      */
     private static void openOut(Pointer out, int off, int fd, boolean keepCache) {
         out.putLong(off, fd);
-        out.putInt(off + 8, keepCache ? Wire.FOPEN_KEEP_CACHE : 0);
+        out.putInt(off + 8, Wire.FOPEN_NOFLUSH | (keepCache ? Wire.FOPEN_KEEP_CACHE : 0));
         out.putInt(off + 12, 0);
     }
 

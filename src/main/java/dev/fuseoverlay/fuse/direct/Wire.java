@@ -31,7 +31,7 @@ final class Wire {
     static final int GETATTR_FH = 1;
     static final int FATTR_MODE = 1, FATTR_UID = 2, FATTR_GID = 4, FATTR_SIZE = 8, FATTR_ATIME = 16,
             FATTR_MTIME = 32, FATTR_FH = 64, FATTR_ATIME_NOW = 128, FATTR_MTIME_NOW = 256;
-    static final int FOPEN_KEEP_CACHE = 2, FOPEN_CACHE_DIR = 8;
+    static final int FOPEN_KEEP_CACHE = 2, FOPEN_CACHE_DIR = 8, FOPEN_NOFLUSH = 1 << 5;
 
     /** fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid; the body follows at 40. */
     static final int IN_HEADER = 40;
