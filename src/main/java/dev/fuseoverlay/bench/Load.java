@@ -41,9 +41,6 @@ final class Load {
         if (n > 0) {
             group = idleGroup(self);
         }
-        policy = (chrt ? "SCHED_IDLE, nice 19" : "nice 19")
-                + (group != null ? ", idle cpu cgroup" : autogroup() ? "; NO idle cgroup, so daemons in other sessions"
-                        + " (every FUSE server) compete with them (autogroup)" : "");
         for (int i = 0; i < n; i++) {
             List<String> cmd = new ArrayList<>(List.of("nice", "-n", "19"));
             if (chrt) {
@@ -54,9 +51,24 @@ final class Load {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             spinners.add(p);
             if (group != null) {
-                Files.writeString(group.resolve("cgroup.procs"), Long.toString(p.pid()));
+                try {
+                    Files.writeString(group.resolve("cgroup.procs"), Long.toString(p.pid()));
+                } catch (IOException e) {
+                    for (Process q : spinners) { // all back to the parent group: no idle group at all
+                        try {
+                            Files.writeString(group.getParent().resolve("cgroup.procs"), Long.toString(q.pid()));
+                        } catch (IOException ignored) {
+                            // not in the group (this one) or gone
+                        }
+                    }
+                    removeGroup(group);
+                    group = null;
+                }
             }
         }
+        policy = (chrt ? "SCHED_IDLE, nice 19" : "nice 19")
+                + (group != null ? ", idle cpu cgroup" : autogroup() ? "; NO idle cgroup, so daemons in other sessions"
+                        + " (every FUSE server) compete with them (autogroup)" : "");
     }
 
     /** Ends the spinners, by their PIDs, and removes their cgroup. */
@@ -86,7 +98,8 @@ final class Load {
 
     /**
      * A fresh cpu cgroup with {@code cpu.idle} set (cgroup v1's cpu hierarchy or v2 with the cpu controller),
-     * or null. Groups left by a run that was killed are removed first (only empty ones can be).
+     * or null. Groups left by a run that was killed are removed first (only empty ones can be, and only those
+     * whose bench process is gone).
      */
     private static Path idleGroup(long self) {
         for (Path root : new Path[] {Paths.get("/sys/fs/cgroup/cpu"), Paths.get("/sys/fs/cgroup")}) {
@@ -95,7 +108,9 @@ final class Load {
             }
             try (DirectoryStream<Path> old = Files.newDirectoryStream(root, GROUP_PREFIX + "*")) {
                 for (Path g : old) {
-                    removeGroup(g);
+                    if (!alive(g.getFileName().toString().substring(GROUP_PREFIX.length()))) {
+                        removeGroup(g); // a killed run's; another live bench keeps its own
+                    }
                 }
             } catch (IOException e) {
                 continue;
@@ -110,6 +125,14 @@ final class Load {
             }
         }
         return null;
+    }
+
+    private static boolean alive(String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid)).isPresent();
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static boolean hasCpuController(Path root) {
