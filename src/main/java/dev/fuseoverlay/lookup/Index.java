@@ -212,7 +212,7 @@ public final class Index {
         }
         Stat st = fs.lstat(dir);
         if (st == null) {
-            fs.mkdir(dir, 0);
+            fs.mkdir(dir, RealFs.privateDirMode());
         } else if (!st.isDir()) {
             throw new OptionsException("index=on: " + RealFs.printable(dir) + " is not a directory");
         }

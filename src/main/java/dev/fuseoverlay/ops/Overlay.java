@@ -87,7 +87,7 @@ public final class Overlay implements AutoCloseable {
                 throw new ErrnoException(Errno.ENOTDIR, work);
             }
             if (st == null) {
-                fs.mkdir(work, 0);
+                fs.mkdir(work, RealFs.privateDirMode());
             } else {
                 for (var e : fs.readdir(work)) {
                     fs.removeTree(work + "/" + e.name());

@@ -177,6 +177,15 @@ public final class RealFs {
         }
     }
 
+    /**
+     * The mode of the overlay's private directories (work/work, work/index): 0 like the kernel's, where the
+     * server can pass any mode bits (root, or root of a user namespace); 0700 for a plain user, who could not
+     * enter a directory of mode 0 to build a copy-up there.
+     */
+    public static int privateDirMode() {
+        return Native.C.geteuid() == 0 ? 0 : 0700;
+    }
+
     /** For messages: the real bytes of a name shown as UTF-8. */
     public static String printable(String path) {
         return new String(path.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);

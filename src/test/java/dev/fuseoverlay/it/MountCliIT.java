@@ -4,6 +4,7 @@ import static dev.fuseoverlay.it.ItSupport.read;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -248,6 +249,56 @@ class MountCliIT {
             () -> assertEquals(read(out.resolve("kernel-ops")), read(out.resolve("fuse-ops")), "what the commands printed"),
             () -> assertEquals(read(out.resolve("kernel-upper")), read(out.resolve("fuse-upper")),
                     "the upper layer, kernel overlayfs with userxattr vs fuse-overlay choosing by itself"));
+    }
+
+    /**
+     * A plain user (no user namespace) mounts with the default engine: mount(2) is refused to it, so the
+     * mount goes through libfuse and fusermount3, copy-up works (work/work is 0700 for a plain user: mode 0,
+     * the kernel's, would lock it out), and fusermount3 -u ends the server. Asked for explicitly, devfuse
+     * refuses in one line and mounts nothing. The machine's /dev/fuse may be root-only, so the test binds a
+     * 0666 node of the same device over it inside its private mount namespace (the host's is not touched).
+     */
+    @Test
+    void plainUserMountsThroughFusermount3(TestInfo t) throws Exception {
+        Path out = run(t, """
+                mknod fusedev c 10 229 && chmod 666 fusedev && mount --bind "$B/fusedev" /dev/fuse
+                mkdir -p p/l/d p/u p/w p/m p/u2 p/w2 p/m2
+                echo lower >p/l/d/f
+                chown -R 1000:1000 p
+                as() { setpriv --reuid=1000 --regid=1000 --clear-groups -- "$@"; }
+                as "$FUSE_OVERLAY" -o lowerdir=$B/p/l,upperdir=$B/p/u,workdir=$B/p/w $B/p/m >$OUT/stdout 2>$OUT/stderr
+                echo $? >$OUT/rc
+                is_mounted $B/p/m && echo yes >$OUT/mounted
+                as cat p/m/d/f >$OUT/read 2>&1
+                as sh -c 'echo new >p/m/d/g' >$OUT/write 2>&1
+                cat p/u/d/g >$OUT/upper-g 2>&1
+                as fusermount3 -u $B/p/m
+                for i in $(seq 100); do [ -z "$(server_pids $B/p/m)" ] && break; sleep 0.1; done
+                [ -z "$(server_pids $B/p/m)" ] && echo yes >$OUT/server-exited
+                as "$FUSE_OVERLAY" -o engine=devfuse,lowerdir=$B/p/l,upperdir=$B/p/u2,workdir=$B/p/w2 $B/p/m2 \
+                  >$OUT/dev-stdout 2>$OUT/dev-stderr
+                echo $? >$OUT/dev-rc
+                echo "$B/p/m2" >$OUT/dev-mnt
+                is_mounted $B/p/m2 && echo yes >$OUT/dev-mounted
+                ls -A p/u2 >$OUT/dev-upper
+                """);
+        String refusal = read(out.resolve("dev-stderr"));
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "exit status; stderr: " + read(out.resolve("stderr"))),
+            () -> assertEquals("fuse-overlay: overlay xattrs in user.overlay.* (trusted.* not writable on the upper layer)\n",
+                    read(out.resolve("stderr")), "only the xattr namespace line on stderr"),
+            () -> assertEquals("yes\n", read(out.resolve("mounted")), "not mounted"),
+            () -> assertEquals("lower\n", read(out.resolve("read")), "reading through the mount"),
+            () -> assertEquals("", read(out.resolve("write")), "creating a file (copy-up of its directory)"),
+            () -> assertEquals("new\n", read(out.resolve("upper-g")), "the new file in the upper layer"),
+            () -> assertEquals("yes\n", read(out.resolve("server-exited")), "the server did not exit after fusermount3 -u"),
+            () -> assertNotEquals("0", read(out.resolve("dev-rc")).trim(), "engine=devfuse as a plain user must fail"),
+            () -> assertEquals(List.of("fuse-overlay: overlay xattrs in user.overlay.* (trusted.* not writable on the upper layer)",
+                    "fuse-overlay: engine=devfuse cannot mount " + read(out.resolve("dev-mnt")).trim()
+                            + ": mount(2) needs root (or root of a user namespace); use -o engine=libfuse"),
+                    refusal.lines().toList(), "one line saying why, no stack trace"),
+            () -> assertFalse(Files.exists(out.resolve("dev-mounted")), "engine=devfuse mounted something"),
+            () -> assertEquals("", read(out.resolve("dev-upper")), "the refused mount wrote into its upper layer"));
     }
 
     /**
