@@ -127,7 +127,7 @@ public final class DevFuse {
 
     /**
      * Mounts on {@code mountPoint} and starts serving; returns once the kernel's INIT is answered, so the
-     * mount is usable. With {@code orNull}, a mount(2) refused for lack of privilege (a plain user) returns
+     * mount is usable. With {@code orNull}, a mount(2) refused (EPERM/EACCES: a plain user) returns
      * null instead of failing, so that the caller can use the libfuse engine, which mounts via fusermount3.
      */
     public static DevFuse mount(Overlay ov, MountOptions o, String mountPoint, PrintStream debug, int threads,
@@ -145,8 +145,8 @@ public final class DevFuse {
         if (C.mount(fsname, mountPoint, "fuse.fuse-overlay", mountFlags(o), data) < 0) {
             int e = Native.errno();
             C.close(fd);
-            if (e == Errno.EPERM && orNull) {
-                return null;
+            if ((e == Errno.EPERM || e == Errno.EACCES) && orNull) {
+                return null; // not allowed to mount(2) (a plain user, or a security module's no)
             }
             if (e == Errno.EPERM) {
                 throw new OptionsException("engine=devfuse cannot mount " + RealFs.printable(mountPoint)
