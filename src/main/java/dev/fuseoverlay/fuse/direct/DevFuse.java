@@ -65,21 +65,10 @@ public final class DevFuse {
      * {@code noacl} (fuse-overlayfs's meaning: ACLs are plain xattrs, not enforced).
      */
     private final boolean posixAcl;
-    private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
-    private final AtomicLong nextDir = new AtomicLong(1);
+    private final Listings listings = new Listings();
     private final CountDownLatch initDone = new CountDownLatch(1);
     private final List<Thread> workers = new ArrayList<>();
     private volatile int minor;
-
-    /** An open directory: the listing read at offset 0, served by index afterwards (stable offsets). */
-    private static final class DirHandle {
-        final long node;
-        volatile List<DirItem> items;
-
-        DirHandle(long node) {
-            this.node = node;
-        }
-    }
 
     private DevFuse(Overlay ov, int dev, String mountPoint, MountOptions o, PrintStream debug, long rootIno) {
         this.ov = ov;
@@ -262,12 +251,12 @@ public final class DevFuse {
             case Wire.INIT: return init(in, out);
             case Wire.LOOKUP: return lookup(node, Wire.name(in, B, len), out, st);
             case Wire.FORGET:
-                nodes.forget(node, in.getLong(B));
+                forget(node, in.getLong(B));
                 return NO_REPLY;
             case Wire.BATCH_FORGET: {
                 int count = in.getInt(B);
                 for (int i = 0; i < count && B + 8 + 16 * i + 16 <= len; i++) {
-                    nodes.forget(in.getLong(B + 8 + 16 * i), in.getLong(B + 16 + 16 * i));
+                    forget(in.getLong(B + 8 + 16 * i), in.getLong(B + 16 + 16 * i));
                 }
                 return NO_REPLY;
             }
@@ -400,20 +389,18 @@ public final class DevFuse {
                 changed(node);
                 return 0;
             case Wire.OPENDIR: {
-                long h = nextDir.getAndIncrement();
-                dirs.put(h, new DirHandle(node));
-                out.putLong(R, h);
-                // no FOPEN_CACHE_DIR: the kernel's listing cache assumes offsets mean the same in every handle,
-                // but ours index each handle's own snapshot, so listers racing with changes would see names
-                // twice or not at all (ReliabilityIT's stress.sh)
-                out.putInt(R + 8, 0);
+                listings.opened(node);
+                out.putLong(R, node);
+                // offsets mean the same in every handle (Listings), so the kernel may keep a listing and
+                // serve later opens from it until the directory changes through this mount
+                out.putInt(R + 8, Wire.FOPEN_CACHE_DIR | Wire.FOPEN_KEEP_CACHE);
                 out.putInt(R + 12, 0);
                 return Wire.OPEN_OUT;
             }
             case Wire.READDIR: return readdir(node, in, out, st, false);
             case Wire.READDIRPLUS: return readdir(node, in, out, st, true);
             case Wire.RELEASEDIR:
-                dirs.remove(in.getLong(B));
+                listings.released(node);
                 return 0;
             case Wire.ACCESS:
                 ov.access(path(node), in.getInt(B));
@@ -734,21 +721,20 @@ public final class DevFuse {
      * READDIR and READDIRPLUS: entry i of [".", "..", names...] carries offset i + 1. The listing is read
      * when a handle is read from offset 0 and kept for the following calls, so offsets stay stable.
      */
-    private int readdir(long node, Pointer in, Pointer out, Pointer st, boolean plus) {
-        DirHandle h = dirs.get(in.getLong(B));
-        if (h == null) {
-            throw new ErrnoException(Errno.EBADF, "readdir");
+    private void forget(long node, long count) {
+        if (nodes.forget(node, count)) {
+            listings.forgotten(node);
         }
+    }
+
+    private int readdir(long node, Pointer in, Pointer out, Pointer st, boolean plus) {
         long offset = in.getLong(B + 8);
         int size = Math.min(in.getInt(B + 16), BUFFER - R);
         String dir = path(node);
-        List<DirItem> items = h.items;
-        if (offset == 0 || items == null) {
-            items = ov.readdir(dir);
-            h.items = items;
-        }
+        Listings.Window w = listings.read(node, offset, () -> ov.readdir(dir));
+        DirItem[] items = w.items();
         int pos = 0;
-        for (long i = offset; i < items.size() + 2L; i++) {
+        for (long i = w.start(); i < items.length + 2L; i++) {
             byte[] name;
             long ino;
             int mode;
@@ -759,7 +745,10 @@ public final class DevFuse {
                 ino = i == 0 ? (self == null ? 0 : self.ino) : nodes.parentIno(node);
                 mode = Stat.S_IFDIR;
             } else {
-                item = items.get((int) (i - 2));
+                item = items[(int) (i - 2)];
+                if (item == null) {
+                    continue; // a name gone since this slot was given out
+                }
                 name = Wire.bytes(item.name());
                 ino = item.ino();
                 mode = item.type();
@@ -782,7 +771,7 @@ public final class DevFuse {
                 }
                 pos += Wire.ENTRY_OUT;
             }
-            pos += Wire.dirent(out, R + pos, ino, i + 1, mode, name);
+            pos += Wire.dirent(out, R + pos, ino, w.next(i), mode, name);
         }
         return pos;
     }

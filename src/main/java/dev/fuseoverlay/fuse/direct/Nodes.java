@@ -114,15 +114,15 @@ final class Nodes {
         return n;
     }
 
-    /** The kernel dropped {@code count} lookups of a node; with none left, the node is gone. */
-    synchronized void forget(long id, long count) {
+    /** The kernel dropped {@code count} lookups of a node; with none left, the node is gone (true). */
+    synchronized boolean forget(long id, long count) {
         Node n = byId.get(id);
         if (n == null || id == ROOT) {
-            return;
+            return false;
         }
         n.lookups -= count;
         if (n.lookups > 0) {
-            return;
+            return false;
         }
         byId.remove(id);
         byKey.remove(n.key, n);
@@ -134,6 +134,7 @@ final class Nodes {
             byName.remove(nm, n);
         }
         n.names.clear();
+        return true;
     }
 
     /**
