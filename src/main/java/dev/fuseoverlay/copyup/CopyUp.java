@@ -107,7 +107,16 @@ public final class CopyUp {
      * the upper file in place, its times kept, then the metacopy mark goes; origin and redirect stay.
      */
     private void copyData(Entry e) {
-        fillData(e.data().real(), e.upperPath());
+        String up = e.upperPath();
+        if (wh.readOrigin(up) == -1) {
+            // a metacopy the kernel wrote carries only its own origin handle: without ours, the file would
+            // show its upper inode number once it is no longer a metacopy, not the one it had until now
+            Stat st = fs.lstat(up);
+            if (st != null && st.nlink == 1) {
+                wh.writeOrigin(up, e.ino);
+            }
+        }
+        fillData(e.data().real(), up);
     }
 
     private void fillData(String data, String up) {

@@ -162,6 +162,24 @@ class MetacopyTest {
     }
 
     @Test
+    void aMetacopyTheKernelWroteKeepsItsNumberWhenItGetsItsData() {
+        // as readsAMetacopyTheKernelWrote: no fuse-overlay origin xattr, only the kernel's marks
+        int fd = t.fs.create(up("x"), Native.O_WRONLY, 0600);
+        t.fs.ftruncate(fd, 5);
+        t.fs.close(fd);
+        t.fs.setxattr(up("x"), "trusted.overlay.metacopy", new byte[0], 0);
+        t.fs.setxattr(up("x"), "trusted.overlay.redirect", "/d/f".getBytes(), 0);
+        t.fs.mkdir(up("d"), 0755);
+        t.fs.mknod(up("d/f"), Stat.S_IFCHR, 0);
+        long before = ov.lookup().lookup("/x").ino;
+        TestLayers.append(ov, "/x", "+more");        // echo +more >> x: the data comes up
+        assertNull(xattr(up("x"), "trusted.overlay.metacopy"));
+        assertEquals("hello+more", TestLayers.read(ov, "/x"));
+        ov.lookup().invalidateTree("/");
+        assertEquals(before, ov.lookup().lookup("/x").ino, "st_ino stays the lower's, as the kernel keeps it");
+    }
+
+    @Test
     void aMetacopyWithoutDataBelowIsAnIoError() {
         int fd = t.fs.create(up("orphan"), Native.O_WRONLY, 0600);
         t.fs.close(fd);
