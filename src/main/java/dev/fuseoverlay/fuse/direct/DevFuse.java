@@ -69,6 +69,8 @@ public final class DevFuse {
     private final CountDownLatch initDone = new CountDownLatch(1);
     private final List<Thread> workers = new ArrayList<>();
     private volatile int minor;
+    /** The kernel opens directories without asking (FUSE_NO_OPENDIR_SUPPORT, Linux 5.1+). */
+    private volatile boolean noOpendir;
 
     private DevFuse(Overlay ov, int dev, String mountPoint, MountOptions o, PrintStream debug, long rootIno) {
         this.ov = ov;
@@ -389,10 +391,12 @@ public final class DevFuse {
                 changed(node);
                 return 0;
             case Wire.OPENDIR: {
-                listings.opened(node);
+                if (noOpendir) {
+                    // "no opendir needed": the kernel opens directories by itself from now on, and keeps
+                    // their listings cached (offsets mean the same whoever reads: Listings)
+                    throw new ErrnoException(Errno.ENOSYS, "opendir");
+                }
                 out.putLong(R, node);
-                // offsets mean the same in every handle (Listings), so the kernel may keep a listing and
-                // serve later opens from it until the directory changes through this mount
                 out.putInt(R + 8, Wire.FOPEN_CACHE_DIR | Wire.FOPEN_KEEP_CACHE);
                 out.putInt(R + 12, 0);
                 return Wire.OPEN_OUT;
@@ -400,7 +404,6 @@ public final class DevFuse {
             case Wire.READDIR: return readdir(node, in, out, st, false);
             case Wire.READDIRPLUS: return readdir(node, in, out, st, true);
             case Wire.RELEASEDIR:
-                listings.released(node);
                 return 0;
             case Wire.ACCESS:
                 ov.access(path(node), in.getInt(B));
@@ -435,9 +438,10 @@ public final class DevFuse {
             return 8;
         }
         minor = Math.min(kernelMinor, Wire.MINOR);
+        noOpendir = (flags & Wire.NO_OPENDIR_SUPPORT) != 0;
         int want = Wire.ASYNC_READ | Wire.ATOMIC_O_TRUNC | Wire.BIG_WRITES | Wire.DO_READDIRPLUS
                 | Wire.READDIRPLUS_AUTO | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES | Wire.CACHE_SYMLINKS
-                | (posixAcl ? Wire.POSIX_ACL | Wire.DONT_MASK : 0);
+                | Wire.NO_OPENDIR_SUPPORT | (posixAcl ? Wire.POSIX_ACL | Wire.DONT_MASK : 0);
         out.putInt(R + 4, minor);
         out.putInt(R + 8, maxReadahead);
         out.putInt(R + 12, flags & want);

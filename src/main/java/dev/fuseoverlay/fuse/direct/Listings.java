@@ -1,41 +1,56 @@
 package dev.fuseoverlay.fuse.direct;
 
 import dev.fuseoverlay.readdir.DirItem;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Directory listings as the kernel sees them, with offsets that mean the same in every handle, so the
- * kernel may cache a listing (FOPEN_CACHE_DIR) and a reader may move from its cache to us mid-way.
+ * Directory listings as the kernel sees them, with offsets that mean the same whoever reads, so the kernel
+ * may cache a listing (FOPEN_CACHE_DIR) and keep no open state with us at all (FUSE_NO_OPENDIR_SUPPORT): a
+ * reader may start from its cache and come to us mid-way with an offset it got long before.
  *
- * <p>Each directory node has one slot list: an offset names a slot ({@code epoch << 32 | position + 1};
- * position 0 is ".", 1 is "..", 2 + i is slot i). A read at offset 0 refreshes the list from the merged
- * directory: when no other handle of the directory is open it simply takes the fresh listing (a new epoch,
- * in the order the layers give, as before); while other handles are open it keeps every surviving name in
- * its slot, marks the names gone since as empty slots and appends the new ones, so a reader in the middle
- * of the list sees every name that existed throughout exactly once (POSIX's promise for readdir during
- * changes). Many empty slots are compacted into a new epoch; the previous epoch stays readable for the
- * readers still in it.
+ * <p>Each directory node has a slot list: an offset names a slot ({@code epoch << 32 | position + 1};
+ * position 0 is ".", 1 is "..", 2 + i is slot i). A read at offset 0 lists the merged directory again. If
+ * nobody has read the directory from the middle lately it simply takes that fresh listing (a new epoch, in
+ * the order the layers give); while readers are in the middle it keeps every surviving name in its slot,
+ * empties the slots of names gone and appends the new ones, so a reader in the middle sees every name that
+ * existed throughout exactly once (POSIX's promise for readdir during changes). Earlier epochs stay readable
+ * for {@link #RETAIN_NANOS} (at most {@link #OLD_EPOCHS} of them); many empty slots compact into a new epoch.
  *
- * <p>Memory: the lists of directories nobody has open are kept (for readers that come from the kernel's
- * cache) only up to a total of {@link #KEEP} slots; beyond it they are dropped and rebuilt when needed.
+ * <p>Memory: lists are dropped with their node (the kernel's FORGET), and beyond {@link #BUDGET} slots in
+ * all, the lists nobody read for {@link #RETAIN_NANOS} go (they are listed again when needed).
  */
 final class Listings {
-    /** Slots kept in lists of directories that are not open. */
-    static final long KEEP = 200_000;
+    static final long BUDGET = 500_000;
+    static final long RETAIN_NANOS = 30_000_000_000L;
+    static final long BUSY_NANOS = 5_000_000_000L;
+    static final int OLD_EPOCHS = 32;
     /** Empty slots that make a refresh compact the list (and at least as many as the live ones). */
     static final int COMPACT = 1024;
     private static final long MASK = 0xffffffffL;
 
     private final Map<Long, Listing> byNode = new ConcurrentHashMap<>();
     private final AtomicInteger epochs = new AtomicInteger();
-    private final AtomicLong kept = new AtomicLong();
+    private final AtomicLong total = new AtomicLong();
+    private final LongSupplier clock;
+    private volatile long lastPrune;
+
+    Listings() {
+        this(System::nanoTime);
+    }
+
+    Listings(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     /** What one READDIR serves: positions from {@code start} of {@code items} in {@code epoch}. */
     record Window(int epoch, DirItem[] items, long start) {
@@ -45,43 +60,15 @@ final class Listings {
         }
     }
 
+    private record Old(int epoch, DirItem[] slots, long retired) {}
+
     private static final class Listing {
-        int handles;
         int epoch;
         DirItem[] slots;
-        int previousEpoch = -1;
-        DirItem[] previous;
-        long keptSlots;
-    }
-
-    void opened(long node) {
-        Listing l = byNode.computeIfAbsent(node, k -> new Listing());
-        synchronized (l) {
-            if (l.handles++ == 0 && l.keptSlots > 0) {
-                kept.addAndGet(-l.keptSlots); // in use: not counted against KEEP
-                l.keptSlots = 0;
-            }
-        }
-    }
-
-    void released(long node) {
-        Listing l = byNode.get(node);
-        if (l == null) {
-            return;
-        }
-        synchronized (l) {
-            if (l.handles > 0 && --l.handles == 0) {
-                l.previous = null;
-                l.previousEpoch = -1;
-                long size = l.slots == null ? 0 : l.slots.length;
-                if (kept.get() + size > KEEP) {
-                    l.slots = null;
-                } else {
-                    kept.addAndGet(size);
-                    l.keptSlots = size;
-                }
-            }
-        }
+        final ArrayDeque<Old> older = new ArrayDeque<>();
+        boolean midRead;
+        long midReadAt;
+        long usedAt;
     }
 
     /** The kernel forgot the directory's node: its list goes too. */
@@ -89,39 +76,59 @@ final class Listings {
         Listing l = byNode.remove(node);
         if (l != null) {
             synchronized (l) {
-                kept.addAndGet(-l.keptSlots);
-                l.keptSlots = 0;
+                drop(l);
             }
         }
     }
 
-    /** Slots kept for directories that are not open (for tests). */
-    long kept() {
-        return kept.get();
+    /** Slots held in all lists (for tests). */
+    long total() {
+        return total.get();
     }
 
     /** The window for a READDIR of {@code node} at {@code offset}; {@code fresh} lists the directory now. */
     Window read(long node, long offset, Supplier<List<DirItem>> fresh) {
+        long now = clock.getAsLong();
         Listing l = byNode.computeIfAbsent(node, k -> new Listing());
+        Window w;
         synchronized (l) {
-            int epoch = (int) (offset >>> 32);
-            if (offset == 0 || l.slots == null || (epoch != l.epoch && epoch != l.previousEpoch)) {
-                // offset 0: a new listing. Otherwise the list for that offset is gone (dropped while nobody
-                // had the directory open): the best we can do is the same position in a fresh list.
-                refresh(l, fresh.get());
-                if (offset == 0) {
-                    return new Window(l.epoch, l.slots, 0);
+            l.usedAt = now;
+            if (offset == 0) {
+                refresh(l, fresh.get(), now, l.midRead && now - l.midReadAt < BUSY_NANOS);
+                w = new Window(l.epoch, l.slots, 0);
+            } else {
+                int epoch = (int) (offset >>> 32);
+                DirItem[] slots = epoch == l.epoch ? l.slots : null;
+                for (Iterator<Old> it = l.older.iterator(); slots == null && it.hasNext(); ) {
+                    Old o = it.next();
+                    if (o.epoch == epoch) {
+                        slots = o.slots;
+                    }
                 }
-                return new Window(l.epoch, l.slots, offset & MASK);
+                l.midRead = true;
+                l.midReadAt = now;
+                if (slots != null) {
+                    w = new Window(epoch, slots, offset & MASK);
+                } else {
+                    // that list is gone (dropped, or retired long ago): the same position in the current one,
+                    // kept in place for the readers in the middle
+                    if (l.slots == null) {
+                        refresh(l, fresh.get(), now, false);
+                    }
+                    w = new Window(l.epoch, l.slots, offset & MASK);
+                }
             }
-            return epoch == l.epoch ? new Window(l.epoch, l.slots, offset & MASK)
-                    : new Window(l.previousEpoch, l.previous, offset & MASK);
         }
+        if (total.get() > BUDGET && now - lastPrune > 1_000_000_000L) {
+            lastPrune = now;
+            prune(now);
+        }
+        return w;
     }
 
-    private void refresh(Listing l, List<DirItem> now) {
-        if (l.slots == null || l.handles <= 1) {
-            newEpoch(l, now.toArray(new DirItem[0]));
+    private void refresh(Listing l, List<DirItem> now, long time, boolean keepPlaces) {
+        if (l.slots == null || !keepPlaces) {
+            newEpoch(l, now.toArray(new DirItem[0]), time);
             return;
         }
         Map<String, DirItem> byName = new HashMap<>(now.size() * 2);
@@ -143,18 +150,42 @@ final class Listings {
             }
         }
         if (empty >= COMPACT && empty >= next.size() - empty) {
-            newEpoch(l, next.stream().filter(d -> d != null).toArray(DirItem[]::new));
+            newEpoch(l, next.stream().filter(d -> d != null).toArray(DirItem[]::new), time);
         } else {
+            total.addAndGet(next.size() - l.slots.length);
             l.slots = next.toArray(new DirItem[0]);
         }
     }
 
-    private void newEpoch(Listing l, DirItem[] slots) {
+    private void newEpoch(Listing l, DirItem[] slots, long time) {
         if (l.slots != null) {
-            l.previous = l.slots;
-            l.previousEpoch = l.epoch;
+            l.older.addFirst(new Old(l.epoch, l.slots, time));
+        }
+        while (!l.older.isEmpty() && (l.older.size() > OLD_EPOCHS || time - l.older.peekLast().retired > RETAIN_NANOS)) {
+            total.addAndGet(-l.older.removeLast().slots.length);
         }
         l.epoch = epochs.incrementAndGet() & Integer.MAX_VALUE;
         l.slots = slots;
+        total.addAndGet(slots.length);
+    }
+
+    private void drop(Listing l) {
+        long n = l.slots == null ? 0 : l.slots.length;
+        for (Old o : l.older) {
+            n += o.slots.length;
+        }
+        total.addAndGet(-n);
+        l.slots = null;
+        l.older.clear();
+    }
+
+    private void prune(long now) {
+        for (Listing l : byNode.values()) {
+            synchronized (l) {
+                if (now - l.usedAt > RETAIN_NANOS) {
+                    drop(l);
+                }
+            }
+        }
     }
 }

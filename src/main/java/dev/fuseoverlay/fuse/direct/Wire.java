@@ -25,7 +25,8 @@ final class Wire {
 
     // FUSE_INIT flags
     static final int ASYNC_READ = 1, ATOMIC_O_TRUNC = 1 << 3, BIG_WRITES = 1 << 5, DONT_MASK = 1 << 6, DO_READDIRPLUS = 1 << 13,
-            READDIRPLUS_AUTO = 1 << 14, PARALLEL_DIROPS = 1 << 18, POSIX_ACL = 1 << 20, MAX_PAGES = 1 << 22, CACHE_SYMLINKS = 1 << 23;
+            READDIRPLUS_AUTO = 1 << 14, PARALLEL_DIROPS = 1 << 18, POSIX_ACL = 1 << 20, MAX_PAGES = 1 << 22, CACHE_SYMLINKS = 1 << 23,
+            NO_OPENDIR_SUPPORT = 1 << 24;
 
     // fuse_getattr_in.getattr_flags, fuse_setattr_in.valid, fuse_open_out.open_flags
     static final int GETATTR_FH = 1;

@@ -12,10 +12,11 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Offsets that mean the same in every handle, as the kernel's readdir cache needs them. */
+/** Offsets that mean the same whoever reads, as the kernel's readdir cache (and no opendir) needs them. */
 class ListingsTest {
     private static final long DIR = 7;
-    private final Listings listings = new Listings();
+    private long clock = 1_000_000_000_000L;
+    private final Listings listings = new Listings(() -> clock);
     private final Set<String> dir = new LinkedHashSet<>();
 
     private List<DirItem> now() {
@@ -27,7 +28,7 @@ class ListingsTest {
         return l;
     }
 
-    /** Reads up to {@code count} names from {@code offset}; returns them and the offset to go on from. */
+    /** Reads up to {@code count} positions from {@code offset}, names into {@code into}; the offset to go on. */
     private long read(long offset, int count, List<String> into) {
         Listings.Window w = listings.read(DIR, offset, this::now);
         long next = offset;
@@ -60,9 +61,8 @@ class ListingsTest {
     }
 
     @Test
-    void aFreshListingKeepsTheLayersOrderAndOffsetsAreNeverZero() {
+    void aListingKeepsTheLayersOrderAndOffsetsAreNeverZero() {
         dir.addAll(List.of("b", "a", "c"));
-        listings.opened(DIR);
         Listings.Window w = listings.read(DIR, 0, this::now);
         assertEquals(List.of("b", "a", "c"), List.of(w.items()).stream().map(DirItem::name).toList());
         assertTrue(w.next(0) > 0 && w.next(0) >>> 32 > 0, "the epoch is in the high bits");
@@ -70,22 +70,31 @@ class ListingsTest {
     }
 
     @Test
-    void aReaderInTheMiddleSeesEveryLastingNameOnceWhileAnotherHandleRefreshes() {
+    void withNobodyInTheMiddleANewListingTakesTheFreshOrder() {
+        dir.addAll(List.of("b", "a"));
+        assertEquals(List.of("b", "a"), readAll(0, 10)); // read in one go: nobody in the middle
+        clock += Listings.BUSY_NANOS + 1;
+        dir.clear();
+        dir.addAll(List.of("z", "a", "b"));
+        assertEquals(List.of("z", "a", "b"), readAll(0, 10), "as the layers give it now, like a fresh mount");
+    }
+
+    @Test
+    void aReaderInTheMiddleSeesEveryLastingNameOnceWhileOthersStartOver() {
         for (int i = 0; i < 50; i++) {
             dir.add("s" + i);
         }
-        listings.opened(DIR);
         List<String> got = new ArrayList<>();
         long o = read(0, 10, got);
-        listings.opened(DIR); // a second lister
-        Map<String, Integer> seen = new HashMap<>();
-        for (int round = 0; round < 20; round++) {
-            dir.remove("s" + (round * 2)); // names go, new ones come, while the first reader is in the middle
+        for (int round = 0; round < 40; round++) {
+            dir.remove("s" + (round % 25 * 2)); // names go, new ones come, while the first reader is in the middle
             dir.add("new" + round);
-            readAll(0, 7); // the second lister starts over: a refresh
+            readAll(0, 7); // other listers start over
+            clock += 100_000_000L;
             o = read(o, 3, got);
         }
         got.addAll(readAll(o, 5));
+        Map<String, Integer> seen = new HashMap<>();
         for (String n : got) {
             seen.merge(n, 1, Integer::sum);
         }
@@ -96,39 +105,53 @@ class ListingsTest {
     }
 
     @Test
+    void aReaderComingBackFromTheKernelsCacheContinuesInItsOwnEpoch() {
+        dir.addAll(List.of("a", "b", "c", "d"));
+        long o = read(0, 4, new ArrayList<>()); // ".", "..", "a", "b": the kernel cached it all
+        clock += Listings.BUSY_NANOS + 1;
+        dir.remove("a");
+        dir.add("e");
+        assertEquals(List.of("b", "c", "d", "e"), readAll(0, 100), "a new reader: a new epoch");
+        List<String> rest = new ArrayList<>();
+        read(o, 100, rest); // the old reader: the directory changed, the kernel sends it to us mid-way
+        assertEquals(List.of("c", "d"), rest, "the rest of the listing it started");
+    }
+
+    @Test
     void manyGoneNamesAreCompactedAndTheOldEpochStaysReadable() {
         for (int i = 0; i < 3000; i++) {
             dir.add("f" + i);
         }
-        listings.opened(DIR);
-        listings.opened(DIR);
         List<String> first = new ArrayList<>();
-        long o = read(0, 100, first); // reader A, in the middle of the first epoch
+        long o = read(0, 100, first);
+        o = read(o, 100, first); // reader A, in the middle
         for (int i = 0; i < 2500; i++) {
             dir.remove("f" + i);
         }
-        List<String> b = readAll(0, 100); // reader B refreshes: 2500 empty slots, compacted
+        List<String> b = readAll(0, 100); // reader B while A is in the middle: 2500 empty slots, compacted
         assertEquals(500, b.size());
-        assertTrue(b.get(0).equals("f2500"));
+        assertEquals("f2500", b.get(0));
         first.addAll(readAll(o, 100)); // A goes on in its own epoch: every name of it exactly once
         assertEquals(3000, new LinkedHashSet<>(first).size());
         assertEquals(3000, first.size());
     }
 
     @Test
-    void listsOfClosedDirectoriesAreKeptWithinTheBudgetAndDroppedWithTheirNode() {
+    void listsGoWithTheirNodeAndUnusedOnesBeyondTheBudget() {
         dir.addAll(List.of("x", "y"));
-        listings.opened(DIR);
-        long o = read(0, 3, new ArrayList<>()); // ".", "..", "x"
-        listings.released(DIR);
-        assertEquals(2, listings.kept(), "a closed directory's list is kept for the kernel's cache readers");
-        listings.opened(DIR); // a reader from the kernel's cache comes to us mid-way
-        assertEquals(0, listings.kept(), "open again: not counted");
-        List<String> rest = new ArrayList<>();
-        read(o, 10, rest);
-        assertEquals(List.of("y"), rest, "same offsets after reopening");
-        listings.released(DIR);
+        readAll(0, 10);
+        assertEquals(2, listings.total());
         listings.forgotten(DIR);
-        assertEquals(0, listings.kept());
+        assertEquals(0, listings.total());
+        for (int i = 0; i < 1000; i++) {
+            dir.add("n" + i);
+        }
+        for (long node = 100; node < 100 + Listings.BUDGET / 1000 + 2; node++) {
+            listings.read(node, 0, this::now);
+        }
+        assertTrue(listings.total() > Listings.BUDGET);
+        clock += Listings.RETAIN_NANOS + 2_000_000_000L;
+        listings.read(1, 0, this::now); // over budget: the lists nobody read lately go
+        assertEquals(1002, listings.total(), "only the one just read is left");
     }
 }
