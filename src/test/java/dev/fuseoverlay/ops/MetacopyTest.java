@@ -145,9 +145,8 @@ class MetacopyTest {
         assertEquals("hello!", TestLayers.read(ov, "/moved"));
     }
 
-    @Test
-    void readsAMetacopyTheKernelWrote() {
-        // what kernel overlayfs leaves after "chmod 600 d/f; mv d/f x" with metacopy=on
+    /** What kernel overlayfs leaves after "chmod 600 d/f; mv d/f x" with metacopy=on (no fuse-overlay xattrs). */
+    private void kernelMetacopyAtX() {
         int fd = t.fs.create(up("x"), Native.O_WRONLY, 0600);
         t.fs.ftruncate(fd, 5);
         t.fs.close(fd);
@@ -155,6 +154,11 @@ class MetacopyTest {
         t.fs.setxattr(up("x"), "trusted.overlay.redirect", "/d/f".getBytes(), 0);
         t.fs.mkdir(up("d"), 0755);
         t.fs.mknod(up("d/f"), Stat.S_IFCHR, 0);
+    }
+
+    @Test
+    void readsAMetacopyTheKernelWrote() {
+        kernelMetacopyAtX();
         assertEquals("hello", TestLayers.read(ov, "/x"));
         assertNull(ov.lookup().find("/d/f"));
         assertEquals(0600, ov.stat("/x").perm());
@@ -163,14 +167,7 @@ class MetacopyTest {
 
     @Test
     void aMetacopyTheKernelWroteKeepsItsNumberWhenItGetsItsData() {
-        // as readsAMetacopyTheKernelWrote: no fuse-overlay origin xattr, only the kernel's marks
-        int fd = t.fs.create(up("x"), Native.O_WRONLY, 0600);
-        t.fs.ftruncate(fd, 5);
-        t.fs.close(fd);
-        t.fs.setxattr(up("x"), "trusted.overlay.metacopy", new byte[0], 0);
-        t.fs.setxattr(up("x"), "trusted.overlay.redirect", "/d/f".getBytes(), 0);
-        t.fs.mkdir(up("d"), 0755);
-        t.fs.mknod(up("d/f"), Stat.S_IFCHR, 0);
+        kernelMetacopyAtX();
         long before = ov.lookup().lookup("/x").ino;
         TestLayers.append(ov, "/x", "+more");        // echo +more >> x: the data comes up
         assertNull(xattr(up("x"), "trusted.overlay.metacopy"));
