@@ -125,7 +125,7 @@ public final class CopyUp {
             int out = fs.open(up, Native.O_WRONLY);
             try {
                 Stat st = fs.fstat(out);
-                fs.copyData(in, out, st.size);
+                fs.copyData(in, out, st.size, false);
                 fs.futimens(out, times(st));
                 if (fsync) {
                     fs.fsync(out);
@@ -174,11 +174,13 @@ public final class CopyUp {
                 buildMeta(src, st, tmp);
                 fillData(e.data().real(), tmp);
             } else {
-                build(src, st, tmp);
+                // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
+                build(src, st, tmp, st.isDir() || st.nlink == 1 ? e.ino : -1);
             }
             if (st.isDir() || st.nlink == 1) {
-                // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
-                wh.writeOrigin(tmp, e.ino);
+                if (metaOnly || e.metacopy) {
+                    wh.writeOrigin(tmp, e.ino);
+                }
                 if (origin != null) {
                     wh.writeOriginHandle(tmp, origin);
                 }
@@ -216,9 +218,11 @@ public final class CopyUp {
                 if (metaOnly) {
                     buildMeta(src, st, tmp); // metacopy=on: the index entry holds the metadata only, as the kernel's
                 } else {
-                    build(src, st, tmp);
+                    build(src, st, tmp, e.ino);
                 }
-                wh.writeOrigin(tmp, e.ino);
+                if (metaOnly) {
+                    wh.writeOrigin(tmp, e.ino);
+                }
                 wh.writeOriginHandle(tmp, origin);
                 index.setNlink(tmp, st.nlink, 1);
                 int err = fs.tryRename2(tmp, entry, Native.RENAME_NOREPLACE);
@@ -235,14 +239,17 @@ public final class CopyUp {
         index.linkUp(entry, upper.real(e.path));
     }
 
-    /** Builds a copy of a real object at {@code dst} (in work). */
-    private void build(String src, Stat st, String dst) {
+    /**
+     * Builds a copy of a real object at {@code dst} (in work), recording {@code originIno} as the number it
+     * keeps (none when -1).
+     */
+    private void build(String src, Stat st, String dst, long originIno) {
         switch (st.type()) {
             case Stat.S_IFDIR:
                 fs.mkdir(dst, 0700);
                 break;
             case Stat.S_IFREG:
-                copyFile(src, st, dst);
+                copyFile(src, st, dst, originIno);
                 break;
             case Stat.S_IFLNK:
                 fs.symlink(fs.readlink(src), dst);
@@ -258,6 +265,9 @@ public final class CopyUp {
             fs.chmod(dst, st.perm());
         }
         copyXattrs(src, dst, st.isLink());
+        if (originIno != -1) {
+            wh.writeOrigin(dst, originIno);
+        }
         fs.utimens(dst, times(st));
     }
 
@@ -279,15 +289,18 @@ public final class CopyUp {
         }
     }
 
-    private void copyFile(String src, Stat st, String dst) {
+    private void copyFile(String src, Stat st, String dst, long originIno) {
         int in = fs.open(src, Native.O_RDONLY);
         try {
             int out = fs.create(dst, Native.O_WRONLY, 0600);
             try {
-                fs.copyData(in, out, st.size);
+                fs.copyData(in, out, st.size, st.blocks * 512 >= st.size);
                 chownFd(out, st);
                 fs.fchmod(out, st.perm()); // after chown, which clears set-id bits
                 copyXattrs(src, dst, false);
+                if (originIno != -1) {
+                    wh.writeOrigin(out, originIno);
+                }
                 fs.futimens(out, times(st));
                 if (fsync) {
                     fs.fsync(out);

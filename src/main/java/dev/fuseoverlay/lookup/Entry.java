@@ -29,16 +29,19 @@ public final class Entry {
      * of the stack, in a lower layer (the kernel's lowerdata).
      */
     public final boolean metacopy;
+    /**
+     * Only this path can change what this entry says: a directory, or a non-directory whose top object has a
+     * single name. A hard link's entry may change through another of its names (index=on copies all of them
+     * up at once), so {@link Lookup} does not keep those.
+     */
+    final boolean sole;
 
     Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque) {
-        this(path, stack, type, ino, opaque, false, false);
+        this(path, stack, type, ino, opaque, false, false, true);
     }
 
-    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, boolean indexOnly) {
-        this(path, stack, type, ino, opaque, indexOnly, false);
-    }
-
-    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, boolean indexOnly, boolean metacopy) {
+    Entry(String path, LayerPath[] stack, int type, long ino, boolean opaque, boolean indexOnly, boolean metacopy,
+          boolean sole) {
         this.path = path;
         this.stack = stack;
         this.type = type;
@@ -46,6 +49,7 @@ public final class Entry {
         this.opaque = opaque;
         this.indexOnly = indexOnly;
         this.metacopy = metacopy;
+        this.sole = sole;
     }
 
     /** The real object holding the data: the top one, or below a metacopy the lower one. */

@@ -24,7 +24,8 @@ import java.util.List;
  *   <li>{@code .wh.}-prefixed names are never visible; names over 255 bytes are ENAMETOOLONG.</li>
  * </ul>
  *
- * Directory results are cached (bounded); whoever changes a directory's layers calls {@link #invalidate}.
+ * Results are cached (bounded): directories, and non-directories with a single name (a hard link's entry can
+ * change through its other names). Whoever changes what a path resolves to calls {@link #invalidate}.
  * Only directories are ever traversed in a layer, each checked with lstat, so no symlink inside a layer is
  * followed while resolving a path.
  */
@@ -36,7 +37,7 @@ public final class Lookup {
      * Maintenance runs on the caller's thread: Caffeine's default executor (the common fork-join pool) would
      * wake another thread for most writes, a hand-off that costs more than the upkeep itself.
      */
-    private final Cache<String, Entry> dirs = Caffeine.newBuilder().executor(Runnable::run).maximumSize(65_536).build();
+    private final Cache<String, Entry> entries = Caffeine.newBuilder().executor(Runnable::run).maximumSize(65_536).build();
     private volatile Entry root;
     /** How real inode numbers become merged ones (xino=). */
     private volatile InodeNumbers inos;
@@ -88,7 +89,7 @@ public final class Lookup {
         if (path.equals("/")) {
             return root;
         }
-        Entry cached = dirs.getIfPresent(path);
+        Entry cached = entries.getIfPresent(path);
         if (cached != null) {
             return cached;
         }
@@ -101,10 +102,10 @@ public final class Lookup {
             throw new ErrnoException(Errno.ENOTDIR, path);
         }
         Entry e = child(parent, path.substring(path.lastIndexOf('/') + 1));
-        if (e != null && e.isDir()) {
+        if (e != null && e.sole) {
             synchronized (this) {
                 if (gen == generation) { // nothing changed while we looked: the result is current
-                    dirs.put(path, e);
+                    entries.put(path, e);
                 }
             }
         }
@@ -222,11 +223,12 @@ public final class Lookup {
             if (entry != null) {
                 LayerPath[] stack = {new LayerPath(layers.upper(), entry), low};
                 boolean meta = metacopy && top.isReg() && wh.isMetacopy(entry); // data: the lower found here
-                return new Entry(path, stack, top.type(), mapIno(low.layer(), top.ino), false, true, meta);
+                return new Entry(path, stack, top.type(), mapIno(low.layer(), top.ino), false, true, meta, false);
             }
         }
         LayerPath[] stack = found.toArray(new LayerPath[0]);
-        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque, false, metacopyTop);
+        return new Entry(path, stack, top.type(), inode(stack, top, firstLower), opaque, false, metacopyTop,
+                top.isDir() || top.nlink == 1);
     }
 
     /**
@@ -298,14 +300,14 @@ public final class Lookup {
     /** Forgets what is known of one path (after its layers changed). */
     public synchronized void invalidate(String path) {
         generation++;
-        dirs.invalidate(path);
+        entries.invalidate(path);
     }
 
     /** Forgets a path and everything below it (after a directory moved). */
     public synchronized void invalidateTree(String path) {
         generation++;
         String prefix = path.equals("/") ? "/" : path + "/";
-        dirs.asMap().keySet().removeIf(k -> k.equals(path) || k.startsWith(prefix));
+        entries.asMap().keySet().removeIf(k -> k.equals(path) || k.startsWith(prefix));
     }
 
     public LayerStack layers() {

@@ -661,6 +661,7 @@ public final class Overlay implements AutoCloseable {
                 srcReal = writable("link source", from).upperPath();
             }
             createObject("link", to, src.type, null, real -> fs.link(srcReal, real));
+            lookup.invalidate(from); // no longer a sole name: its entry may now change through the new one
         } finally {
             ns.unlock();
         }

@@ -359,23 +359,37 @@ public final class RealFs {
     }
 
     /** Reads a real file's data into a new descriptor's file, keeping holes; for copy-up. */
-    public void copyData(int in, int out, long size) {
+    /**
+     * Copies {@code size} bytes between two descriptors that are both at offset 0, keeping holes: only the
+     * data extents are copied and the end is set by ftruncate. {@code dense}: the source is known to have no
+     * holes (blocks cover its size), so the extent search is skipped.
+     */
+    public void copyData(int in, int out, long size, boolean dense) {
         logged("copy data fd%d => fd%d %d bytes", in, out, size);
         long off = 0;
+        long pos = 0; // where both descriptors are
         while (off < size) {
-            long data = C.lseek(in, off, Native.SEEK_DATA);
-            if (data < 0) {
-                int e = Native.errno();
-                if (e == 6 /* ENXIO: only a hole is left */) {
-                    break;
+            long data = off;
+            long hole = size;
+            if (!dense) {
+                data = C.lseek(in, off, Native.SEEK_DATA);
+                if (data < 0) {
+                    int e = Native.errno();
+                    if (e == 6 /* ENXIO: only a hole is left */) {
+                        break;
+                    }
+                    data = off; // no SEEK_DATA here: copy everything
                 }
-                data = off; // no SEEK_DATA here: copy everything
+                hole = C.lseek(in, data, Native.SEEK_HOLE);
+                if (hole < 0 || hole > size) {
+                    hole = size;
+                }
+                pos = -1; // the probes moved the source's offset
             }
-            long hole = C.lseek(in, data, Native.SEEK_HOLE);
-            if (hole < 0 || hole > size) {
-                hole = size;
+            if (pos != data && (C.lseek(in, data, Native.SEEK_SET) < 0 || C.lseek(out, data, Native.SEEK_SET) < 0)) {
+                throw new ErrnoException(Native.errno(), "lseek during copy-up");
             }
-            copyRange(in, out, data, hole - data);
+            pos = copyRange(in, out, data, hole - data);
             off = hole;
         }
         if (C.ftruncate(out, size) < 0) {
@@ -383,25 +397,28 @@ public final class RealFs {
         }
     }
 
-    private static void copyRange(int in, int out, long off, long len) {
-        if (C.lseek(in, off, Native.SEEK_SET) < 0 || C.lseek(out, off, Native.SEEK_SET) < 0) {
-            throw new ErrnoException(Native.errno(), "lseek during copy-up");
-        }
-        while (len > 0) {
-            long n = C.copy_file_range(in, null, out, null, len, 0);
+    /**
+     * Copies from both descriptors' current offset {@code off}; returns where both descriptors are after,
+     * or -1 when that is not known (the copy by hand does not move them).
+     */
+    private static long copyRange(int in, int out, long off, long len) {
+        long done = 0;
+        while (done < len) {
+            long n = C.copy_file_range(in, null, out, null, len - done, 0);
             if (n < 0) {
                 int e = Native.errno();
                 if (e == Errno.EXDEV || e == Errno.EINVAL || e == Errno.ENOSYS || e == Errno.EOPNOTSUPP) {
-                    copyRangeByHand(in, out, C.lseek(in, 0, 1), len);
-                    return;
+                    copyRangeByHand(in, out, off + done, len - done);
+                    return -1;
                 }
                 throw new ErrnoException(e, "copy_file_range during copy-up");
             }
             if (n == 0) {
-                return; // the source shrank under us
+                break; // the source shrank under us
             }
-            len -= n;
+            done += n;
         }
+        return off + done;
     }
 
     private static void copyRangeByHand(int in, int out, long off, long len) {
@@ -643,6 +660,12 @@ public final class RealFs {
         logged("setxattr %s %s", printable(path), name);
         return xattr(path, true, (p, f) -> f ? C.setxattr(p, name, value, value.length, 0)
                 : C.lsetxattr(p, name, value, value.length, 0)) < 0 ? Native.errno() : 0;
+    }
+
+    /** fsetxattr on an open descriptor; returns 0 or the errno. */
+    public int tryFsetxattr(int fd, String name, byte[] value) {
+        logged("fsetxattr fd%d %s", fd, name);
+        return C.fsetxattr(fd, name, value, value.length, 0) < 0 ? Native.errno() : 0;
     }
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {

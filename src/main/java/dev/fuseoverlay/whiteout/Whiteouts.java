@@ -215,6 +215,11 @@ public final class Whiteouts {
         fs.trySetxattr(path, originXattr, Long.toUnsignedString(ino).getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** {@link #writeOrigin} through an open descriptor of the object (a copy-up's new file). */
+    public void writeOrigin(int fd, long ino) {
+        fs.tryFsetxattr(fd, originXattr, Long.toUnsignedString(ino).getBytes(StandardCharsets.US_ASCII));
+    }
+
     /** Whether the upper filesystem takes 0/0 character devices (probed once per mount in the work dir). */
     public static boolean probeDevices(RealFs fs, String workDir) {
         String probe = workDir + "/#fo-whiteout-probe";

@@ -3,7 +3,9 @@ package dev.fuseoverlay.lookup;
 import static dev.fuseoverlay.Errnos.assertErrno;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fuseoverlay.TestLayers;
@@ -114,5 +116,29 @@ class LookupTest {
     void userNamespaceOpaqueIsRead() {
         t.opaqueXattr("l0", "uo", "user.overlay.opaque").file("l0", "uo/top", "").file("l1", "uo/hidden", "");
         assertEquals(java.util.List.of("top"), TestLayers.ls(ov, "/uo"));
+    }
+
+    @Test
+    void fileEntriesAreKeptUntilThePathChanges() {
+        Entry low = lookup.lookup("/d/f0");
+        assertSame(low, lookup.lookup("/d/f0"), "a second lookup is served from the cache");
+        ov.chmod("/d/f0", 0640);                  // copy-up: the path now resolves to upper
+        Entry up = lookup.lookup("/d/f0");
+        assertTrue(up.hasUpper());
+        assertEquals(low.ino, up.ino);
+        assertSame(up, lookup.lookup("/d/f0"));
+        ov.rename("/d/f0", "/d/g");
+        assertNull(lookup.find("/d/f0"));
+        assertTrue(lookup.lookup("/d/g").hasUpper());
+        ov.unlink("/d/g");
+        assertNull(lookup.find("/d/g"));
+        assertEquals(java.util.List.of("f1"), TestLayers.ls(ov, "/d"));
+    }
+
+    @Test
+    void hardLinksAreLookedUpEachTime() {
+        t.fs.link(t.lower(0) + "/d/f0", t.lower(0) + "/d/h0");
+        Entry e = lookup.lookup("/d/h0");
+        assertNotSame(e, lookup.lookup("/d/h0"), "another name may change what this one resolves to (index=on)");
     }
 }

@@ -80,6 +80,7 @@ class IndexTest {
     @Test
     void copyUpOfOneNameGoesToTheIndexAndTheOtherNamesSeeIt() {
         long ino = nlinkIno("/d/a")[1];
+        assertEquals("linked", TestLayers.read(ov, "/d/b")); // looked up before the copy-up: no stale entry after
         TestLayers.append(ov, "/d/a", "+");          // echo + >> d/a
         assertEquals("linked+", TestLayers.read(ov, "/d/b"));  // cat d/b
         assertEquals("linked+", TestLayers.read(ov, "/c"));
