@@ -586,6 +586,47 @@ public final class Overlay implements AutoCloseable {
         }
     }
 
+    /**
+     * Clears set-user-ID, and set-group-ID where group-executable, after a write, truncate or chown by a
+     * caller without CAP_FSETID, where the kernel leaves that to the filesystem (FUSE_HANDLE_KILLPRIV_V2).
+     * The server writes as root, which keeps the bits, so it has to clear them itself; the capability xattr
+     * goes by itself (the upper filesystem drops it on any write or chown). {@code path} may be null (an
+     * unlinked file: its descriptor {@code fd}); {@code fd} may be -1 (no open file). Returns whether the
+     * mode changed (the kernel's cached attributes then need dropping).
+     */
+    public boolean dropSetid(String path, int fd) {
+        Entry e = path == null ? null : lookup.find(path);
+        StatOverride so = overrides;
+        if (so != null && so.upperActive() && e != null && e.hasUpper() && e.type == Stat.S_IFREG) {
+            int[] cur = so.shown(e.upperPath());
+            int mode = withoutSetid(cur[2]);
+            if (mode == cur[2]) {
+                return false;
+            }
+            so.write(e.upperPath(), cur[0], cur[1], mode, false);
+            return true;
+        }
+        Stat st = fd >= 0 ? fs.fstat(fd) : e != null && e.hasUpper() ? fs.lstat(e.upperPath()) : null;
+        if (st == null || !st.isReg() || withoutSetid(st.mode) == st.mode) {
+            return false;
+        }
+        if (fd >= 0) {
+            fs.fchmod(fd, withoutSetid(st.mode) & 07777);
+        } else {
+            fs.chmod(e.upperPath(), withoutSetid(st.mode) & 07777);
+        }
+        return true;
+    }
+
+    /** The kernel's rule for a write or truncate: S_ISUID goes; S_ISGID goes with group execute (else it marks locking). */
+    static int withoutSetid(int mode) {
+        int m = mode & ~Stat.S_ISUID;
+        if ((m & (Stat.S_ISGID | 0010)) == (Stat.S_ISGID | 0010)) {
+            m &= ~Stat.S_ISGID;
+        }
+        return m;
+    }
+
     public void ftruncate(int fd, long size) {
         if (C.ftruncate(fd, size) < 0) {
             throw new ErrnoException(Native.errno(), "ftruncate");

@@ -96,6 +96,38 @@ class StatOverrideTest {
     }
 
     @Test
+    void setIdBitsDroppedForAWriterWithoutFsetidGoFromTheXattr() {
+        try (Overlay ov = open(2)) {
+            ov.chmod("/f", 06750);                      // set-id, group-executable
+            assertEquals("5:6:6750", shown(ov, "/f"));
+            assertEquals(true, ov.dropSetid("/f", -1)); // what a write by another user does (killpriv_v2)
+            assertEquals("5:6:750", shown(ov, "/f"));
+            assertEquals(false, ov.dropSetid("/f", -1));
+            ov.chmod("/f", 06740);                      // set-group-ID without group execute marks locking: kept
+            ov.dropSetid("/f", -1);
+            assertEquals("5:6:2740", shown(ov, "/f"));
+            assertEquals(0, real("u", "f").mode & 07000, "the real file never had the bits");
+        }
+    }
+
+    @Test
+    void withoutTheOptionSetIdBitsAreDroppedOnTheRealFile() {
+        try (Overlay ov = open(0)) {
+            ov.chmod("/f", 06750);
+            assertEquals(true, ov.dropSetid("/f", -1));
+            assertEquals(0750, real("u", "f").mode & 07777);
+            ov.chmod("/f", 04740);
+            int fd = ov.open("/f", Native.O_WRONLY);
+            try {
+                assertEquals(true, ov.dropSetid("/f", fd)); // through the open file (an unlinked one has no path)
+            } finally {
+                ov.release(fd);
+            }
+            assertEquals(0740, real("u", "f").mode & 07777);
+        }
+    }
+
+    @Test
     void newObjectsRecordTheCreatorAndTheRequestedMode() {
         try (Overlay ov = open(1)) {
             ov.mkdir("/nd", 0700, new Caller(1000, 1000));

@@ -319,6 +319,11 @@ public final class DevFuse {
             case Wire.OPEN: {
                 int flags = in.getInt(B);
                 int n = open(node, flags, out);
+                if ((in.getInt(B + 4) & Wire.OPEN_KILL_SUIDGID) != 0 && (flags & Native.O_TRUNC) != 0) {
+                    if (ov.dropSetid(nodes.path(node), (int) out.getLong(R))) { // O_TRUNC by a caller without CAP_FSETID
+                        invalidate(node); // the kernel keeps the mode it has cached otherwise
+                    }
+                }
                 if ((flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0) {
                     copiedUp(node);
                     changed(node);
@@ -330,6 +335,11 @@ public final class DevFuse {
                 return (int) n;
             }
             case Wire.WRITE: {
+                if ((in.getInt(B + 20) & Wire.WRITE_KILL_SUIDGID) != 0) {
+                    if (ov.dropSetid(nodes.path(node), (int) in.getLong(B))) { // before the data, as file_remove_privs
+                        invalidate(node); // after a write the kernel refreshes size and times, not the mode
+                    }
+                }
                 long n = ov.write((int) in.getLong(B), in.slice(B + 40), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
                 changed(node);
                 out.putInt(R, (int) n);
@@ -438,7 +448,10 @@ public final class DevFuse {
         noOpendir = (flags & Wire.NO_OPENDIR_SUPPORT) != 0;
         int want = Wire.ASYNC_READ | Wire.ATOMIC_O_TRUNC | Wire.BIG_WRITES | Wire.DO_READDIRPLUS
                 | Wire.READDIRPLUS_AUTO | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES | Wire.CACHE_SYMLINKS
-                | Wire.NO_OPENDIR_SUPPORT | (posixAcl ? Wire.POSIX_ACL | Wire.DONT_MASK : 0);
+                | Wire.NO_OPENDIR_SUPPORT | (posixAcl ? Wire.POSIX_ACL | Wire.DONT_MASK : 0)
+                // set-id bits are cleared here on write, truncate and chown (dropSetid), so the kernel skips the
+                // security.capability GETXATTR before every write(2) and the GETATTR before every chown
+                | Wire.HANDLE_KILLPRIV_V2;
         out.putInt(R + 4, minor);
         out.putInt(R + 8, maxReadahead);
         out.putInt(R + 12, flags & want);
@@ -620,6 +633,9 @@ public final class DevFuse {
                 times[3] = (valid & Wire.FATTR_MTIME_NOW) != 0 ? Native.UTIME_NOW : in.getInt(B + 60) & 0xffffffffL;
             }
             ov.utimens(path(node), times);
+        }
+        if ((valid & Wire.FATTR_KILL_SUIDGID) != 0) {
+            ov.dropSetid(nodes.path(node), fd); // a chown, or a truncate by a caller without CAP_FSETID
         }
         changed(node);
         attr(node, fd, st);
