@@ -56,7 +56,7 @@ public final class Overlay implements AutoCloseable {
         this.fs = fs;
         this.wh = new Whiteouts(fs, xattrNs, devices);
         this.lookup = new Lookup(layers, fs, wh);
-        this.merge = new DirMerge(fs, lookup);
+        this.merge = new DirMerge(fs, lookup, wh);
         this.upper = layers.upper();
         this.copyUp = upper == null ? null : new CopyUp(fs, lookup, wh, fsync);
         this.fsync = fsync;

@@ -22,10 +22,12 @@ import java.util.Set;
 public final class DirMerge {
     private final RealFs fs;
     private final Lookup lookup;
+    private final Whiteouts wh;
 
-    public DirMerge(RealFs fs, Lookup lookup) {
+    public DirMerge(RealFs fs, Lookup lookup, Whiteouts wh) {
         this.fs = fs;
         this.lookup = lookup;
+        this.wh = wh;
     }
 
     /** The visible names of a merged directory, without "." and "..". */
@@ -38,9 +40,11 @@ public final class DirMerge {
         Set<String> hidden = new HashSet<>();
         for (LayerPath lp : dir.stack) {
             List<String> whiteouts = new ArrayList<>();
+            boolean markers = false;
             for (DirEntry e : fs.readdir(lp.real())) {
                 String name = e.name();
                 if (Whiteouts.isReservedName(name)) {
+                    markers = true;
                     if (!name.equals(Whiteouts.OPAQUE_FILE)) {
                         whiteouts.add(name.substring(Whiteouts.PREFIX.length()));
                     }
@@ -56,6 +60,7 @@ public final class DirMerge {
                 }
                 out.add(new DirItem(name, type, inode(dir, lp, e, type), lp.layer()));
             }
+            wh.listed(lp.real(), lp.layer().upper(), markers);
             hidden.addAll(whiteouts);
         }
         return out;
@@ -79,6 +84,7 @@ public final class DirMerge {
             }
             out.add(new DirItem(e.name(), type, lookup.mapIno(lp.layer(), e.ino()), lp.layer()));
         }
+        wh.listed(lp.real(), lp.layer().upper(), whiteouts != null);
         if (whiteouts != null) {
             // AUFS whiteouts are written beside nothing in the layer that holds them, but be safe
             Set<String> w = whiteouts;

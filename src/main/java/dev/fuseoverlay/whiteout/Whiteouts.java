@@ -4,6 +4,8 @@ import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.RealFs;
 import dev.fuseoverlay.realfs.Stat;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -33,6 +35,14 @@ public final class Whiteouts {
 
     /** Whether 0/0 character devices can be made in the upper layer (else AUFS .wh. files are written). */
     private final boolean devices;
+    /**
+     * Lower-layer directories a full listing showed to hold no AUFS marker ({@code .wh.*}): a lookup that
+     * misses there need not probe for {@code .wh.NAME}. Lower layers never change under a mount (the kernel
+     * calls that undefined too); the upper layer does, and gets AUFS whiteouts where devices cannot be made,
+     * so its directories are never recorded.
+     */
+    private final Cache<String, Boolean> markerFree =
+            Caffeine.newBuilder().executor(Runnable::run).maximumSize(65_536).build();
 
     public Whiteouts(RealFs fs, String ns) {
         this(fs, ns, true);
@@ -106,13 +116,20 @@ public final class Whiteouts {
 
     /** Whether a real directory {@code dir} holds an AUFS whiteout {@code .wh.NAME} for {@code name}. */
     public boolean hasAufsWhiteout(String dir, String name) {
-        return name.length() <= 251 && fs.exists(dir + "/" + PREFIX + name);
+        return name.length() <= 251 && markerFree.getIfPresent(dir) == null && fs.exists(dir + "/" + PREFIX + name);
+    }
+
+    /** What a full listing of a real directory showed: in a lower layer without markers, no probe is needed. */
+    public void listed(String dir, boolean upperLayer, boolean markers) {
+        if (!upperLayer && !markers) {
+            markerFree.put(dir, Boolean.TRUE);
+        }
     }
 
     /** Whether a real directory is opaque in any format (hides the same directory in lower layers). */
     public boolean isOpaque(String dir) {
         return isYes(fs.getxattr(dir, "trusted.overlay.opaque")) || isYes(fs.getxattr(dir, "user.overlay.opaque"))
-                || fs.exists(dir + "/" + OPAQUE_FILE);
+                || markerFree.getIfPresent(dir) == null && fs.exists(dir + "/" + OPAQUE_FILE);
     }
 
     private static boolean isYes(byte[] v) {
