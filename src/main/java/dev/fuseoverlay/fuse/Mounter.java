@@ -245,7 +245,7 @@ public final class Mounter {
     }
 
     /** MAJ:MIN of the FUSE mount at exactly this path, from /proc/self/mountinfo, or null. */
-    static String deviceOf(String mountPoint) {
+    public static String deviceOf(String mountPoint) {
         String want = escapeMountinfo(mountPoint);
         String dev = null;
         try {

@@ -214,6 +214,27 @@ class MountCliIT {
     }
 
     /**
+     * devfuse as root: the mount's backing device reads ahead a whole request (1 MiB) instead of the 128 KiB
+     * the kernel's INIT allows a FUSE server, and a sequential read through it returns the lower's bytes.
+     */
+    @Test
+    void devfuseReadsAheadAWholeRequest(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                head -c 3000000 /dev/urandom >l/big
+                "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,engine=devfuse $B/m 2>"$OUT/stderr"
+                echo $? >"$OUT/rc"
+                cat "/sys/class/bdi/$(mountpoint -d "$B/m")/read_ahead_kb" >"$OUT/ra" 2>&1
+                echo 3 >/proc/sys/vm/drop_caches
+                dd if=m/big bs=1M status=none | cmp - l/big >"$OUT/cmp" 2>&1 && echo same >"$OUT/cmp"
+                fusermount3 -u "$B/m"
+                """);
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "mount; stderr: " + read(out.resolve("stderr"))),
+            () -> assertEquals("1024\n", read(out.resolve("ra")), "read_ahead_kb of the mount's backing device"),
+            () -> assertEquals("same\n", read(out.resolve("cmp")), "a sequential read through the mount"));
+    }
+
+    /**
      * Rootless, in a user namespace, trusted.* cannot be written: fuse-overlay keeps its xattrs in
      * user.overlay.* by itself, says so in one line on stderr (nothing on stdout, exit 0), and writes the
      * same upper layer as kernel overlayfs mounted there with {@code userxattr} (which it needs there).
