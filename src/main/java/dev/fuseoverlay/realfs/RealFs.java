@@ -358,11 +358,10 @@ public final class RealFs {
         return C.statvfs(path, buf) < 0 ? Native.errno() : 0;
     }
 
-    /** Reads a real file's data into a new descriptor's file, keeping holes; for copy-up. */
     /**
-     * Copies {@code size} bytes between two descriptors that are both at offset 0, keeping holes: only the
-     * data extents are copied and the end is set by ftruncate. {@code dense}: the source is known to have no
-     * holes (blocks cover its size), so the extent search is skipped.
+     * Copy-up's data copy: {@code size} bytes between two descriptors that are both at offset 0, keeping
+     * holes: only the data extents are copied and the end is set by ftruncate. {@code dense}: the source is
+     * known to have no holes (blocks cover its size), so the extent search is skipped.
      */
     public void copyData(int in, int out, long size, boolean dense) {
         logged("copy data fd%d => fd%d %d bytes", in, out, size);

@@ -1,11 +1,11 @@
 package dev.fuseoverlay.whiteout;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.RealFs;
 import dev.fuseoverlay.realfs.Stat;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.charset.StandardCharsets;
 
 /**
