@@ -166,24 +166,21 @@ public final class CopyUp {
             return;
         }
         String tmp = tempName();
+        // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
+        boolean sole = st.isDir() || st.nlink == 1;
+        long keep = sole ? e.ino : -1;
         try {
             if (metaOnly && !e.metacopy) {
-                buildMeta(src, st, tmp);
+                buildMeta(src, st, tmp, keep);
             } else if (e.metacopy) {
                 // a metacopy in a lower layer: its metadata, and the data from the layer below it
-                buildMeta(src, st, tmp);
+                buildMeta(src, st, tmp, keep);
                 fillData(e.data().real(), tmp);
             } else {
-                // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
-                build(src, st, tmp, st.isDir() || st.nlink == 1 ? e.ino : -1);
+                build(src, st, tmp, keep);
             }
-            if (st.isDir() || st.nlink == 1) {
-                if (metaOnly || e.metacopy) {
-                    wh.writeOrigin(tmp, e.ino);
-                }
-                if (origin != null) {
-                    wh.writeOriginHandle(tmp, origin);
-                }
+            if (sole && origin != null) {
+                wh.writeOriginHandle(tmp, origin);
             }
             // NOREPLACE: if a whiteout or another copy landed there meanwhile, it wins and this copy is dropped
             int err = fs.tryRename2(tmp, upper.real(e.path), Native.RENAME_NOREPLACE);
@@ -216,12 +213,9 @@ public final class CopyUp {
             String tmp = tempName();
             try {
                 if (metaOnly) {
-                    buildMeta(src, st, tmp); // metacopy=on: the index entry holds the metadata only, as the kernel's
+                    buildMeta(src, st, tmp, e.ino); // metacopy=on: the index entry holds the metadata only, as the kernel's
                 } else {
                     build(src, st, tmp, e.ino);
-                }
-                if (metaOnly) {
-                    wh.writeOrigin(tmp, e.ino);
                 }
                 wh.writeOriginHandle(tmp, origin);
                 index.setNlink(tmp, st.nlink, 1);
@@ -273,9 +267,10 @@ public final class CopyUp {
 
     /**
      * A metadata-only copy of a regular file (metacopy=on): the same size without data blocks (a hole, as
-     * the kernel's), owner, mode, xattrs and times, marked with the metacopy xattr.
+     * the kernel's), owner, mode, xattrs and times, marked with the metacopy xattr, and {@code originIno}
+     * as the number it keeps (none when -1).
      */
-    private void buildMeta(String src, Stat st, String dst) {
+    private void buildMeta(String src, Stat st, String dst, long originIno) {
         int out = fs.create(dst, Native.O_WRONLY, 0600);
         try {
             fs.ftruncate(out, st.size);
@@ -283,6 +278,9 @@ public final class CopyUp {
             fs.fchmod(out, st.perm());
             copyXattrs(src, dst, false);
             wh.setMetacopy(dst);
+            if (originIno != -1) {
+                wh.writeOrigin(out, originIno);
+            }
             fs.futimens(out, times(st));
         } finally {
             fs.close(out);

@@ -200,18 +200,17 @@ public final class DevFuse {
                 continue;
             }
             int len = handle(in, (int) n, out, st);
-            if (len != NO_REPLY && in.getInt(Wire.IN_OPCODE) == Wire.INIT) {
-                if (C.write(dev, out, len) >= 0) {
-                    widenReadahead(); // the INIT reply has set the kernel's readahead by now
-                }
+            if (len == NO_REPLY) {
                 continue;
             }
-            if (len != NO_REPLY && C.write(dev, out, len) < 0) {
+            if (C.write(dev, out, len) < 0) {
                 int e = Native.errno();
                 if (e == ENODEV) {
                     return;
                 }
                 // ENOENT: the request was interrupted meanwhile; nothing to do
+            } else if (in.getInt(Wire.IN_OPCODE) == Wire.INIT) {
+                widenReadahead(); // the INIT reply has set the kernel's readahead by now
             }
         }
     }
@@ -350,9 +349,7 @@ public final class DevFuse {
                 int flags = in.getInt(B);
                 int n = open(node, flags, out);
                 if ((in.getInt(B + 4) & Wire.OPEN_KILL_SUIDGID) != 0 && (flags & Native.O_TRUNC) != 0) {
-                    if (ov.dropSetid(nodes.path(node), (int) out.getLong(R))) { // O_TRUNC by a caller without CAP_FSETID
-                        invalidate(node); // the kernel keeps the mode it has cached otherwise
-                    }
+                    dropSetid(node, (int) out.getLong(R)); // O_TRUNC by a caller without CAP_FSETID
                 }
                 if ((flags & Native.O_ACCMODE) != Native.O_RDONLY || (flags & Native.O_TRUNC) != 0) {
                     copiedUp(node);
@@ -366,9 +363,7 @@ public final class DevFuse {
             }
             case Wire.WRITE: {
                 if ((in.getInt(B + 20) & Wire.WRITE_KILL_SUIDGID) != 0) {
-                    if (ov.dropSetid(nodes.path(node), (int) in.getLong(B))) { // before the data, as file_remove_privs
-                        invalidate(node); // after a write the kernel refreshes size and times, not the mode
-                    }
+                    dropSetid(node, (int) in.getLong(B)); // before the data, as the kernel's file_remove_privs
                 }
                 long n = ov.write((int) in.getLong(B), in.slice(B + 40), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
                 changed(node);
@@ -765,15 +760,26 @@ public final class DevFuse {
     private static final byte[] DOT = {'.'}, DOTDOT = {'.', '.'};
 
     /**
-     * READDIR and READDIRPLUS: entry i of [".", "..", names...] carries offset i + 1. The listing is read
-     * when a handle is read from offset 0 and kept for the following calls, so offsets stay stable.
+     * Set-id bits cleared for a caller without CAP_FSETID (HANDLE_KILLPRIV_V2) on a write or an O_TRUNC open:
+     * the kernel refreshes size and times after those, not the mode, so a changed mode is dropped from its cache.
      */
+    private void dropSetid(long node, int fd) {
+        if (ov.dropSetid(nodes.path(node), fd)) {
+            invalidate(node);
+        }
+    }
+
+    /** FORGET: the kernel drops references; a node it no longer knows takes its directory listing along. */
     private void forget(long node, long count) {
         if (nodes.forget(node, count)) {
             listings.forgotten(node);
         }
     }
 
+    /**
+     * READDIR and READDIRPLUS: "." and ".." first, then the names of the node's listing ({@link Listings}),
+     * each with the offset of the next one, which means the same for every reader of the directory.
+     */
     private int readdir(long node, Pointer in, Pointer out, Pointer st, boolean plus) {
         long offset = in.getLong(B + 8);
         int size = Math.min(in.getInt(B + 16), BUFFER - R);
