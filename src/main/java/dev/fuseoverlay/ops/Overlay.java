@@ -560,6 +560,15 @@ public final class Overlay implements AutoCloseable {
         return fs.open(e.data().real(), flags & ~Native.O_NOCTTY); // below a metacopy: the lower data
     }
 
+    /**
+     * Whether a file opened at {@code path} now reads and writes the upper layer's file itself (copied up,
+     * or created there, and not a metacopy whose data is still below).
+     */
+    public boolean dataInUpper(String path) {
+        Entry e = lookup.find(path);
+        return e != null && !e.isDir() && e.data().layer().upper();
+    }
+
     public long read(int fd, Pointer buf, long size, long offset) {
         long n = C.pread(fd, buf, size, offset);
         if (n < 0) {

@@ -31,6 +31,11 @@ public final class MountOptions {
      * (devfuse where mount(2) is allowed, else libfuse); null: not given.
      */
     public String engine;
+    /**
+     * engine=devfuse: whether reads and writes of upper-layer files may go straight from the kernel to the
+     * upper file (FUSE passthrough, where the kernel and privileges allow it).
+     */
+    public boolean passthrough = true;
     /** Threads reading /dev/fuse (engine=devfuse). */
     public int threads = 4;
     public boolean debug;
@@ -127,6 +132,7 @@ public final class MountOptions {
             case "redirect_dir": redirectDir = oneOf(key, value, "on", "follow", "nofollow", "off"); redirectDirSet = true; break;
             case "xino": xino = oneOf(key, value, "on", "auto", "off"); break;
             case "index": index = onOff(key, value); break;
+            case "passthrough": passthrough = onOff(key, value); break;
             case "metacopy": metacopy = onOff(key, value); break;
             case "noxattrs":
                 if (value == null) {

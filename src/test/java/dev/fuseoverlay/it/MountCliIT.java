@@ -235,6 +235,41 @@ class MountCliIT {
     }
 
     /**
+     * devfuse as root: reads and writes of upper files go straight to the upper file (FUSE passthrough), so
+     * a new file written in 16 writes sends no WRITE to the server, while a lower file held open for reading
+     * (the usual way) keeps its append going through the server; with {@code passthrough=off} every write is
+     * a request. A file open for writing through the backing file cannot be made set-id meanwhile (its writes
+     * could not clear the bits); once closed it can.
+     */
+    @Test
+    void devfusePassesUpperFilesThrough(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                for pt in on off; do
+                  "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,debug,passthrough=$pt $B/m 2>"$OUT/log-$pt" &
+                  for i in $(seq 200); do mountpoint -q m && break; sleep 0.05; done
+                  dd if=/dev/zero of=m/new-$pt bs=64k count=16 status=none
+                  cat m/new-$pt >/dev/null
+                  (exec 3<m/file; echo more-$pt >>m/file)
+                  cmp m/new-$pt u/new-$pt && echo "same $pt" >>"$OUT/cmp"
+                  (exec 4>>m/new-$pt; chmod u+s m/new-$pt) 2>/dev/null; echo $? >"$OUT/chmod-while-open-$pt"
+                  chmod u+s m/new-$pt; echo $? >"$OUT/chmod-$pt"
+                  fusermount3 -u "$B/m"; wait
+                  grep -c '^write ' "$OUT/log-$pt" >"$OUT/writes-$pt"
+                done
+                cat u/file >"$OUT/file"
+                """);
+        assertAll(
+            () -> assertEquals("same on\nsame off\n", read(out.resolve("cmp")), "the data in upper"),
+            () -> assertEquals("lower\nmore-on\nmore-off\n", read(out.resolve("file"))),
+            () -> assertEquals("1\n", read(out.resolve("writes-on")), "WRITE requests with passthrough (the held file's append only)"),
+            () -> assertEquals("17\n", read(out.resolve("writes-off")), "WRITE requests with passthrough=off"),
+            () -> assertEquals("1\n", read(out.resolve("chmod-while-open-on")), "chmod u+s of a file open for writing through the backing file"),
+            () -> assertEquals("0\n", read(out.resolve("chmod-while-open-off"))),
+            () -> assertEquals("0\n", read(out.resolve("chmod-on")), "chmod u+s once closed"),
+            () -> assertEquals("0\n", read(out.resolve("chmod-off"))));
+    }
+
+    /**
      * Rootless, in a user namespace, trusted.* cannot be written: fuse-overlay keeps its xattrs in
      * user.overlay.* by itself, says so in one line on stderr (nothing on stdout, exit 0), and writes the
      * same upper layer as kernel overlayfs mounted there with {@code userxattr} (which it needs there).

@@ -3,6 +3,7 @@ package dev.fuseoverlay.ops;
 import static dev.fuseoverlay.Errnos.assertErrno;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,6 +106,20 @@ class MetacopyTest {
         assertTrue(t.fs.lstat(up("d/f")).mtimeSec >= mtime);
         assertTrue(t.fs.lstat(up("d/f")).blocks > 0, "data blocks now");
         assertEquals("hello", new String(readReal(t.lower(0) + "/d/f"), StandardCharsets.ISO_8859_1));
+    }
+
+    /** What the devfuse engine asks before letting the kernel read and write a file directly (passthrough). */
+    @Test
+    void onlyAFileWithItsDataInUpperIsServedByTheUpperFile() {
+        assertFalse(ov.dataInUpper("/d/f"), "a lower file");
+        ov.chmod("/d/f", 0600);
+        assertFalse(ov.dataInUpper("/d/f"), "a metacopy: its data is still below");
+        TestLayers.append(ov, "/d/f", "+more");
+        assertTrue(ov.dataInUpper("/d/f"), "copied up with its data");
+        ov.release(ov.create("/d/new", 0644, Native.O_WRONLY, Caller.ROOT));
+        assertTrue(ov.dataInUpper("/d/new"), "created in upper");
+        assertFalse(ov.dataInUpper("/d"), "a directory");
+        assertFalse(ov.dataInUpper("/d/none"), "no such file");
     }
 
     @Test

@@ -66,6 +66,11 @@ public final class DevFuse {
      * {@code noacl} (fuse-overlayfs's meaning: ACLs are plain xattrs, not enforced).
      */
     private final boolean posixAcl;
+    private final boolean passthroughWanted;
+    /** FUSE passthrough negotiated at INIT, and not refused since (no CAP_SYS_ADMIN: never). */
+    private volatile boolean passthrough;
+    private static final ThreadLocal<Pointer> IOCTL_ARG =
+            ThreadLocal.withInitial(() -> Memory.allocateDirect(Native.RUNTIME, Stat.SIZE, true));
     private final Listings listings = new Listings();
     private final CountDownLatch initDone = new CountDownLatch(1);
     private final List<Thread> workers = new ArrayList<>();
@@ -84,6 +89,8 @@ public final class DevFuse {
         this.attrTtl = o.attrTimeoutGiven ? o.attrTimeout : DEFAULT_TTL;
         this.aliasLowerLinks = o.isReadOnly();
         this.posixAcl = !o.noAcl && !o.noXattrs;
+        // with xattr_permissions the modes the kernel sees are not the files' own
+        this.passthroughWanted = o.passthrough && o.xattrPermissions == 0;
     }
 
     /** The data string of mount(2) for a FUSE filesystem served on descriptor {@code fd}. */
@@ -276,7 +283,7 @@ public final class DevFuse {
     /** Answers one request: the body goes to {@code out} at offset 16; returns its length, or NO_REPLY. */
     private int dispatch(int opcode, long node, Pointer in, int len, Pointer out, Pointer st) {
         switch (opcode) {
-            case Wire.INIT: return init(in, out);
+            case Wire.INIT: return init(in, len, out);
             case Wire.LOOKUP: return lookup(node, Wire.name(in, B, len), out, st);
             case Wire.FORGET:
                 forget(node, in.getLong(B));
@@ -385,6 +392,7 @@ public final class DevFuse {
                 Nodes.Node n = nodes.get(node);
                 if (n != null) {
                     n.fds.remove(fd);
+                    released(n, fd);
                 }
                 ov.release(fd);
                 return 0;
@@ -458,11 +466,12 @@ public final class DevFuse {
         }
     }
 
-    private int init(Pointer in, Pointer out) {
+    private int init(Pointer in, int len, Pointer out) {
         int major = in.getInt(B);
         int kernelMinor = in.getInt(B + 4);
         int maxReadahead = in.getInt(B + 8);
         int flags = in.getInt(B + 12);
+        int flags2 = (flags & Wire.INIT_EXT) != 0 && len >= B + 20 ? in.getInt(B + 16) : 0;
         out.setMemory(R, Wire.INIT_OUT, (byte) 0);
         out.putInt(R, Wire.KERNEL_VERSION);
         if (major != Wire.KERNEL_VERSION) {
@@ -485,6 +494,15 @@ public final class DevFuse {
         out.putInt(R + 20, MAX_WRITE);
         out.putInt(R + 24, 1);                    // time_gran: nanoseconds
         out.putShort(R + 28, (short) (MAX_WRITE / 4096)); // max_pages
+        if (passthroughWanted && (flags2 & Wire.PASSTHROUGH2) != 0) {
+            // reads and writes of upper files straight to the file (through()); the backing files may be on a
+            // filesystem that stacks nothing (stack depth 0), and this mount counts as one level itself, so
+            // kernel overlayfs can still use it as a layer
+            out.putInt(R + 12, (flags & want) | Wire.INIT_EXT);
+            out.putInt(R + 32, Wire.PASSTHROUGH2);
+            out.putInt(R + 36, 1); // max_stack_depth
+            passthrough = true;
+        }
         initDone.countDown();
         return minor < 23 ? 24 : Wire.INIT_OUT;
     }
@@ -634,7 +652,19 @@ public final class DevFuse {
         int valid = in.getInt(B);
         int fd = (valid & Wire.FATTR_FH) != 0 ? (int) in.getLong(B + 8) : -1;
         if ((valid & Wire.FATTR_MODE) != 0) {
-            ov.chmod(path(node), in.getInt(B + 68));
+            int mode = in.getInt(B + 68);
+            Nodes.Node n = nodes.get(node);
+            if ((mode & (Stat.S_ISUID | Stat.S_ISGID)) != 0 && n != null) {
+                synchronized (n) {
+                    if (!n.throughWriters.isEmpty()) {
+                        // writes through the backing file could not clear the bits again (through())
+                        throw new ErrnoException(Errno.ETXTBSY, "set-id mode while open for writing through the backing file");
+                    }
+                    ov.chmod(path(node), mode);
+                }
+            } else {
+                ov.chmod(path(node), mode);
+            }
         }
         if ((valid & (Wire.FATTR_UID | Wire.FATTR_GID)) != 0) {
             ov.chown(path(node), (valid & Wire.FATTR_UID) != 0 ? in.getInt(B + 76) : -1,
@@ -701,8 +731,84 @@ public final class DevFuse {
         if (n != null) {
             n.fds.add(fd);
         }
-        openOut(out, R, fd, nodes.siblings(node).isEmpty());
+        boolean keepCache = nodes.siblings(node).isEmpty() && (n == null || !n.wentThrough);
+        openOut(out, R, fd, keepCache, through(n, fd, flags, p != null && ov.dataInUpper(p)));
         return Wire.OPEN_OUT;
+    }
+
+    /**
+     * FUSE passthrough: the backing id to answer the open of {@code fd} on node {@code n} with, or 0 for the
+     * usual way (the kernel's page cache, READ and WRITE requests). Only a file whose data is the upper
+     * layer's own file ({@code eligible}: created or copied up, not a metacopy) goes through: the kernel
+     * keeps one backing file per inode for as long as any file of it is open through one, and a lower
+     * file's would change at copy-up. The kernel also refuses a passthrough open beside open files of the
+     * usual kind (and the reverse), so a node keeps the way its open files use until they are all closed.
+     * The names of a lower hard link (siblings) keep the usual way, where each write reaches this server,
+     * which tells the other names. So do set-id files: a write through the backing file runs with this
+     * server's CAP_FSETID, and with HANDLE_KILLPRIV_V2 the kernel leaves clearing the bits to the server,
+     * which never sees such a write (setattr() refuses to make a file set-id while it is open for writing
+     * through the backing file, for the same reason).
+     */
+    private int through(Nodes.Node n, int fd, int flags, boolean eligible) {
+        if (n == null) {
+            return 0;
+        }
+        synchronized (n) {
+            boolean writer = (flags & Native.O_ACCMODE) != Native.O_RDONLY;
+            if (!n.throughFds.isEmpty()) {
+                n.throughFds.add(fd);
+                if (writer) {
+                    n.throughWriters.add(fd);
+                }
+                return n.backing;
+            }
+            if (passthrough && eligible && n.cachedFds.isEmpty() && n.key.name() == null && nodes.siblings(n.id).isEmpty()
+                    && !setid(fd)) {
+                Pointer map = IOCTL_ARG.get();
+                map.putInt(0, fd);
+                map.putInt(4, 0);
+                map.putLong(8, 0);
+                int id = C.ioctl(dev, Wire.IOC_BACKING_OPEN, map);
+                if (id > 0) {
+                    n.backing = id;
+                    n.throughFds.add(fd);
+                    if (writer) {
+                        n.throughWriters.add(fd);
+                    }
+                    n.wentThrough = true;
+                    return id;
+                }
+                int e = Native.errno();
+                if (e == Errno.EPERM) {
+                    passthrough = false; // not CAP_SYS_ADMIN of the initial namespace: never
+                }
+                if (debug != null) {
+                    debug.println("passthrough refused for node " + n.id + ": " + Native.strerror(e));
+                }
+            }
+            n.cachedFds.add(fd);
+            return 0;
+        }
+    }
+
+    private static boolean setid(int fd) {
+        Pointer st = IOCTL_ARG.get();
+        return C.fstat(fd, st) < 0 || (st.getInt(Stat.OFF_MODE) & (Stat.S_ISUID | Stat.S_ISGID)) != 0;
+    }
+
+    /** RELEASE of {@code fd}: the last file through the backing file gives its id back. */
+    private void released(Nodes.Node n, int fd) {
+        synchronized (n) {
+            n.throughWriters.remove(fd);
+            if (!n.throughFds.remove(fd)) {
+                n.cachedFds.remove(fd);
+            } else if (n.throughFds.isEmpty()) {
+                Pointer id = IOCTL_ARG.get();
+                id.putInt(0, n.backing);
+                C.ioctl(dev, Wire.IOC_BACKING_CLOSE, id);
+                n.backing = 0;
+            }
+        }
     }
 
     /**
@@ -710,12 +816,13 @@ public final class DevFuse {
      * for a node with siblings, whose data may have changed through another node. (A reader that already has
      * such a node open may read its cached pages after a same-size overwrite through another name until it
      * reopens, as with the libfuse engine.) FOPEN_NOFLUSH: nothing is buffered here and locks stay in the
-     * kernel, so a close(2) needs no FLUSH round trip (the release that follows is asynchronous).
+     * kernel, so a close(2) needs no FLUSH round trip (the release that follows is asynchronous). A file
+     * opened in passthrough ({@code backing}) has no page cache of its own (FOPEN_PASSTHROUGH).
      */
-    private static void openOut(Pointer out, int off, int fd, boolean keepCache) {
+    private static void openOut(Pointer out, int off, int fd, boolean keepCache, int backing) {
         out.putLong(off, fd);
-        out.putInt(off + 8, Wire.FOPEN_NOFLUSH | (keepCache ? Wire.FOPEN_KEEP_CACHE : 0));
-        out.putInt(off + 12, 0);
+        out.putInt(off + 8, Wire.FOPEN_NOFLUSH | (backing > 0 ? Wire.FOPEN_PASSTHROUGH : keepCache ? Wire.FOPEN_KEEP_CACHE : 0));
+        out.putInt(off + 12, backing);
     }
 
     /**
@@ -751,7 +858,7 @@ public final class DevFuse {
         if (n != null) {
             n.fds.add(fd);
         }
-        openOut(out, R + Wire.ENTRY_OUT, fd, n == null || nodes.siblings(n.id).isEmpty());
+        openOut(out, R + Wire.ENTRY_OUT, fd, n == null || nodes.siblings(n.id).isEmpty(), through(n, fd, flags, ov.dataInUpper(p)));
         return Wire.ENTRY_OUT + Wire.OPEN_OUT;
     }
 

@@ -56,6 +56,18 @@ final class Nodes {
         final Set<Integer> fds = ConcurrentHashMap.newKeySet();
         /** Whether the unlinked object was in the upper layer (it may be reopened for writing). */
         volatile boolean upper;
+        /**
+         * Passthrough (guarded by the node): the kernel's backing id while files are open through it (every
+         * open of an inode in passthrough must use the same one), those descriptors, the descriptors opened
+         * the usual way (through the kernel's page cache: no passthrough open may join them), and whether data
+         * ever went past the page cache (a later cached open must not keep old pages).
+         */
+        int backing;
+        final Set<Integer> throughFds = new java.util.HashSet<>();
+        /** Of those, the ones open for writing. */
+        final Set<Integer> throughWriters = new java.util.HashSet<>();
+        final Set<Integer> cachedFds = new java.util.HashSet<>();
+        volatile boolean wentThrough;
 
         Node(long id, Key key, long ino) {
             this.id = id;

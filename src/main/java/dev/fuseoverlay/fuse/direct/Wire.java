@@ -26,7 +26,11 @@ final class Wire {
     // FUSE_INIT flags
     static final int ASYNC_READ = 1, ATOMIC_O_TRUNC = 1 << 3, BIG_WRITES = 1 << 5, DONT_MASK = 1 << 6, DO_READDIRPLUS = 1 << 13,
             READDIRPLUS_AUTO = 1 << 14, PARALLEL_DIROPS = 1 << 18, POSIX_ACL = 1 << 20, MAX_PAGES = 1 << 22, CACHE_SYMLINKS = 1 << 23,
-            NO_OPENDIR_SUPPORT = 1 << 24, HANDLE_KILLPRIV_V2 = 1 << 28;
+            NO_OPENDIR_SUPPORT = 1 << 24, HANDLE_KILLPRIV_V2 = 1 << 28, INIT_EXT = 1 << 30;
+    /** fuse_init_in/out.flags2 (the upper 32 bits of the flags, with INIT_EXT): FUSE_PASSTHROUGH. */
+    static final int PASSTHROUGH2 = 1 << (37 - 32);
+    /** ioctls on /dev/fuse: register a backing file for passthrough (struct fuse_backing_map), and drop it. */
+    static final long IOC_BACKING_OPEN = 0x4010e501L, IOC_BACKING_CLOSE = 0x4004e502L;
 
     // fuse_getattr_in.getattr_flags, fuse_setattr_in.valid, fuse_open_out.open_flags
     static final int GETATTR_FH = 1;
@@ -34,7 +38,7 @@ final class Wire {
             FATTR_MTIME = 32, FATTR_FH = 64, FATTR_ATIME_NOW = 128, FATTR_MTIME_NOW = 256, FATTR_KILL_SUIDGID = 1 << 11;
     /** fuse_write_in.write_flags, fuse_open_in.open_flags: the caller lacks CAP_FSETID (HANDLE_KILLPRIV_V2). */
     static final int WRITE_KILL_SUIDGID = 1 << 2, OPEN_KILL_SUIDGID = 1;
-    static final int FOPEN_KEEP_CACHE = 2, FOPEN_CACHE_DIR = 8, FOPEN_NOFLUSH = 1 << 5;
+    static final int FOPEN_KEEP_CACHE = 2, FOPEN_CACHE_DIR = 8, FOPEN_NOFLUSH = 1 << 5, FOPEN_PASSTHROUGH = 1 << 7;
 
     /** fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid; the body follows at 40. */
     static final int IN_HEADER = 40;
