@@ -1,9 +1,10 @@
 # File data in every state a file of the mount can be open in at once: new files, copied-up files, a lower
 # file held open for reading while another open appends to it (and written again once both are closed),
 # in-place overwrites, truncates both ways, two appending opens, hard links, an unlinked file read through its
-# descriptor, and memory-mapped writes read back through read(2). (With the devfuse engine as root, reads and
-# writes of upper files go straight to the upper file, FUSE passthrough; the kernel allows one way per file at
-# a time, so the server has to choose right for each open.)
+# descriptor, memory-mapped writes read back through read(2), and set-id bits across writes by root and by
+# another user. (With the devfuse engine as root, reads and writes of upper files go straight to the upper
+# file, FUSE passthrough; the kernel allows one way per file at a time, so the server has to choose right for
+# each open, and leaves clearing set-id bits to it.)
 LOWERS="L0"
 
 setup() {
@@ -28,5 +29,8 @@ run() {
   t 'ln d/moved d/link && echo via-link >>d/link && cat d/moved && stat -c "%s %h" d/moved d/link'
   t 'printf M | dd of=d/mapped bs=1 seek=0 conv=notrunc status=none && cat d/mapped'
   t 'python3 -c "import mmap; f = open(\"d/mapped\", \"r+b\"); m = mmap.mmap(f.fileno(), 0); m[1:3] = b\"AP\"; m.flush(); m.close(); f.close()" && cat d/mapped'
-  t 'cat d/*; stat -c "%n %s %h" d/*'
+  t 'echo s >d/setid && chmod 666 d/setid && (exec 4>>d/setid; chmod 6777 d/setid; echo root-write >&4) && stat -c "%a %s" d/setid'
+  t 'setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "echo nobody-write >>d/setid" && stat -c "%a %s" d/setid'
+  t 'chmod 666 d/small && setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "echo nobody >>d/small" && cat d/small'
+  t 'cat d/*; stat -c "%n %a %s %h" d/*'
 }

@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import jnr.ffi.Memory;
@@ -69,6 +71,8 @@ public final class DevFuse {
     private final boolean passthroughWanted;
     /** FUSE passthrough negotiated at INIT, and not refused since (no CAP_SYS_ADMIN: never). */
     private volatile boolean passthrough;
+    /** The node of each descriptor open in passthrough, until its RELEASE. */
+    private final Map<Integer, Nodes.Node> backed = new ConcurrentHashMap<>();
     private static final ThreadLocal<Pointer> IOCTL_ARG =
             ThreadLocal.withInitial(() -> Memory.allocateDirect(Native.RUNTIME, Stat.SIZE, true));
     private final Listings listings = new Listings();
@@ -354,7 +358,7 @@ public final class DevFuse {
             }
             case Wire.OPEN: {
                 int flags = in.getInt(B);
-                int n = open(node, flags, out);
+                int n = open(node, flags, in.getInt(Wire.IN_UID), out);
                 if ((in.getInt(B + 4) & Wire.OPEN_KILL_SUIDGID) != 0 && (flags & Native.O_TRUNC) != 0) {
                     dropSetid(node, (int) out.getLong(R)); // O_TRUNC by a caller without CAP_FSETID
                 }
@@ -392,7 +396,10 @@ public final class DevFuse {
                 Nodes.Node n = nodes.get(node);
                 if (n != null) {
                     n.fds.remove(fd);
-                    released(n, fd);
+                }
+                Nodes.Node through = backed.remove(fd); // even if the kernel has forgotten the node meanwhile
+                if (through != null || n != null) {
+                    released(through != null ? through : n, fd);
                 }
                 ov.release(fd);
                 return 0;
@@ -652,19 +659,7 @@ public final class DevFuse {
         int valid = in.getInt(B);
         int fd = (valid & Wire.FATTR_FH) != 0 ? (int) in.getLong(B + 8) : -1;
         if ((valid & Wire.FATTR_MODE) != 0) {
-            int mode = in.getInt(B + 68);
-            Nodes.Node n = nodes.get(node);
-            if ((mode & (Stat.S_ISUID | Stat.S_ISGID)) != 0 && n != null) {
-                synchronized (n) {
-                    if (!n.throughWriters.isEmpty()) {
-                        // writes through the backing file could not clear the bits again (through())
-                        throw new ErrnoException(Errno.ETXTBSY, "set-id mode while open for writing through the backing file");
-                    }
-                    ov.chmod(path(node), mode);
-                }
-            } else {
-                ov.chmod(path(node), mode);
-            }
+            ov.chmod(path(node), in.getInt(B + 68));
         }
         if ((valid & (Wire.FATTR_UID | Wire.FATTR_GID)) != 0) {
             ov.chown(path(node), (valid & Wire.FATTR_UID) != 0 ? in.getInt(B + 76) : -1,
@@ -718,7 +713,7 @@ public final class DevFuse {
 
     // ---- files ----------------------------------------------------------------------------------------
 
-    private int open(long node, int flags, Pointer out) {
+    private int open(long node, int flags, int uid, Pointer out) {
         Nodes.Node n = nodes.get(node);
         String p = nodes.path(node);
         int fd;
@@ -732,7 +727,7 @@ public final class DevFuse {
             n.fds.add(fd);
         }
         boolean keepCache = nodes.siblings(node).isEmpty() && (n == null || !n.wentThrough);
-        openOut(out, R, fd, keepCache, through(n, fd, flags, p != null && ov.dataInUpper(p)));
+        openOut(out, R, fd, keepCache, through(n, fd, flags, uid, p != null && ov.dataInUpper(p)));
         return Wire.OPEN_OUT;
     }
 
@@ -744,26 +739,26 @@ public final class DevFuse {
      * file's would change at copy-up. The kernel also refuses a passthrough open beside open files of the
      * usual kind (and the reverse), so a node keeps the way its open files use until they are all closed.
      * The names of a lower hard link (siblings) keep the usual way, where each write reaches this server,
-     * which tells the other names. So do set-id files: a write through the backing file runs with this
-     * server's CAP_FSETID, and with HANDLE_KILLPRIV_V2 the kernel leaves clearing the bits to the server,
-     * which never sees such a write (setattr() refuses to make a file set-id while it is open for writing
-     * through the backing file, for the same reason).
+     * which tells the other names. Set-id bits: a write through the backing file runs with this server's
+     * CAP_FSETID, and with HANDLE_KILLPRIV_V2 the kernel leaves clearing the bits to the server, which never
+     * sees such a write. So a set-id file never starts passthrough, and a write open starts it only for root
+     * (whose writes keep the bits on the kernel too, having CAP_FSETID); other writers go the usual way,
+     * where WRITE tells the server to clear them, unless the node is already in passthrough (then the
+     * kernel allows nothing else).
      */
-    private int through(Nodes.Node n, int fd, int flags, boolean eligible) {
+    private int through(Nodes.Node n, int fd, int flags, int uid, boolean eligible) {
         if (n == null) {
             return 0;
         }
         synchronized (n) {
-            boolean writer = (flags & Native.O_ACCMODE) != Native.O_RDONLY;
             if (!n.throughFds.isEmpty()) {
                 n.throughFds.add(fd);
-                if (writer) {
-                    n.throughWriters.add(fd);
-                }
+                backed.put(fd, n);
                 return n.backing;
             }
-            if (passthrough && eligible && n.cachedFds.isEmpty() && n.key.name() == null && nodes.siblings(n.id).isEmpty()
-                    && !setid(fd)) {
+            boolean reader = (flags & Native.O_ACCMODE) == Native.O_RDONLY && (flags & Native.O_TRUNC) == 0;
+            if (passthrough && eligible && (reader || uid == 0) && n.cachedFds.isEmpty() && n.key.name() == null
+                    && nodes.siblings(n.id).isEmpty() && !setid(fd)) {
                 Pointer map = IOCTL_ARG.get();
                 map.putInt(0, fd);
                 map.putInt(4, 0);
@@ -772,9 +767,7 @@ public final class DevFuse {
                 if (id > 0) {
                     n.backing = id;
                     n.throughFds.add(fd);
-                    if (writer) {
-                        n.throughWriters.add(fd);
-                    }
+                    backed.put(fd, n);
                     n.wentThrough = true;
                     return id;
                 }
@@ -799,7 +792,6 @@ public final class DevFuse {
     /** RELEASE of {@code fd}: the last file through the backing file gives its id back. */
     private void released(Nodes.Node n, int fd) {
         synchronized (n) {
-            n.throughWriters.remove(fd);
             if (!n.throughFds.remove(fd)) {
                 n.cachedFds.remove(fd);
             } else if (n.throughFds.isEmpty()) {
@@ -858,7 +850,8 @@ public final class DevFuse {
         if (n != null) {
             n.fds.add(fd);
         }
-        openOut(out, R + Wire.ENTRY_OUT, fd, n == null || nodes.siblings(n.id).isEmpty(), through(n, fd, flags, ov.dataInUpper(p)));
+        openOut(out, R + Wire.ENTRY_OUT, fd, n == null || nodes.siblings(n.id).isEmpty(),
+                through(n, fd, flags, in.getInt(Wire.IN_UID), ov.dataInUpper(p)));
         return Wire.ENTRY_OUT + Wire.OPEN_OUT;
     }
 

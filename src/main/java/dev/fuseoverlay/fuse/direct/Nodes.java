@@ -64,8 +64,6 @@ final class Nodes {
          */
         int backing;
         final Set<Integer> throughFds = new java.util.HashSet<>();
-        /** Of those, the ones open for writing. */
-        final Set<Integer> throughWriters = new java.util.HashSet<>();
         final Set<Integer> cachedFds = new java.util.HashSet<>();
         volatile boolean wentThrough;
 
