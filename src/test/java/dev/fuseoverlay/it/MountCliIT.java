@@ -265,6 +265,33 @@ class MountCliIT {
     }
 
     /**
+     * An upper layer on a filesystem that itself stacks (kernel overlayfs, as in a container's root) cannot
+     * back passthrough files: the first refusal turns passthrough off for the mount, and every write goes
+     * through the server, with the data where it belongs.
+     */
+    @Test
+    void passthroughStepsAsideForAStackedUpperFilesystem(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                mkdir -p kl ku kw k
+                mount -t overlay overlay -o lowerdir=$B/kl,upperdir=$B/ku,workdir=$B/kw $B/k && mkdir k/u k/w
+                "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/k/u,workdir=$B/k/w,debug $B/m 2>"$OUT/log" &
+                for i in $(seq 200); do mountpoint -q m && break; sleep 0.05; done
+                echo new >m/g; echo more >>m/g; echo x >>m/file
+                cat m/g m/file >"$OUT/merged"
+                cat k/u/g k/u/file >"$OUT/upper"
+                fusermount3 -u "$B/m"; wait
+                umount "$B/k"
+                grep -c '^passthrough refused' "$OUT/log" >"$OUT/refusals"
+                grep -c '^write ' "$OUT/log" >"$OUT/writes"
+                """);
+        assertAll(
+            () -> assertEquals("new\nmore\nlower\nx\n", read(out.resolve("merged"))),
+            () -> assertEquals("new\nmore\nlower\nx\n", read(out.resolve("upper"))),
+            () -> assertEquals("1\n", read(out.resolve("refusals")), "backing files refused once, then not asked again"),
+            () -> assertEquals("3\n", read(out.resolve("writes")), "every write served by the server"));
+    }
+
+    /**
      * Rootless, in a user namespace, trusted.* cannot be written: fuse-overlay keeps its xattrs in
      * user.overlay.* by itself, says so in one line on stderr (nothing on stdout, exit 0), and writes the
      * same upper layer as kernel overlayfs mounted there with {@code userxattr} (which it needs there).

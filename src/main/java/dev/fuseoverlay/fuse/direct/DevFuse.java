@@ -45,7 +45,7 @@ public final class DevFuse {
     /** Default cache time with this engine: every change goes through us, so the kernel's view stays exact. */
     public static final double DEFAULT_TTL = 86400;
     private static final int NO_REPLY = Integer.MIN_VALUE;
-    private static final int ENODEV = 19, EINTR = 4, EAGAIN = 11, ESTALE = 116;
+    private static final int ENODEV = 19, EINTR = 4, EAGAIN = 11, ESTALE = 116, ENOMEM = 12, ENFILE = 23, EMFILE = 24;
     private static final int MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     private static final int MNT_DETACH = 2;
 
@@ -772,8 +772,10 @@ public final class DevFuse {
                     return id;
                 }
                 int e = Native.errno();
-                if (e == Errno.EPERM) {
-                    passthrough = false; // not CAP_SYS_ADMIN of the initial namespace: never
+                if (e != ENOMEM && e != ENFILE && e != EMFILE) {
+                    // not CAP_SYS_ADMIN of the initial namespace (EPERM), or an upper filesystem that stacks
+                    // on another (ELOOP): the same for every upper file, so never again on this mount
+                    passthrough = false;
                 }
                 if (debug != null) {
                     debug.println("passthrough refused for node " + n.id + ": " + Native.strerror(e));
