@@ -73,7 +73,8 @@ public final class DevFuse {
     private volatile boolean passthrough;
     /** The node of each descriptor open in passthrough, until its RELEASE. */
     private final Map<Integer, Nodes.Node> backed = new ConcurrentHashMap<>();
-    private static final ThreadLocal<Pointer> IOCTL_ARG =
+    /** Per worker: the argument of the passthrough ioctls, and the stat of a file about to go through. */
+    private static final ThreadLocal<Pointer> SCRATCH =
             ThreadLocal.withInitial(() -> Memory.allocateDirect(Native.RUNTIME, Stat.SIZE, true));
     private final Listings listings = new Listings();
     private final CountDownLatch initDone = new CountDownLatch(1);
@@ -759,7 +760,7 @@ public final class DevFuse {
             boolean reader = (flags & Native.O_ACCMODE) == Native.O_RDONLY && (flags & Native.O_TRUNC) == 0;
             if (passthrough && eligible && (reader || uid == 0) && n.cachedFds.isEmpty() && n.key.name() == null
                     && nodes.siblings(n.id).isEmpty() && !setid(fd)) {
-                Pointer map = IOCTL_ARG.get();
+                Pointer map = SCRATCH.get();
                 map.putInt(0, fd);
                 map.putInt(4, 0);
                 map.putLong(8, 0);
@@ -787,7 +788,7 @@ public final class DevFuse {
     }
 
     private static boolean setid(int fd) {
-        Pointer st = IOCTL_ARG.get();
+        Pointer st = SCRATCH.get();
         return C.fstat(fd, st) < 0 || (st.getInt(Stat.OFF_MODE) & (Stat.S_ISUID | Stat.S_ISGID)) != 0;
     }
 
@@ -797,7 +798,7 @@ public final class DevFuse {
             if (!n.throughFds.remove(fd)) {
                 n.cachedFds.remove(fd);
             } else if (n.throughFds.isEmpty()) {
-                Pointer id = IOCTL_ARG.get();
+                Pointer id = SCRATCH.get();
                 id.putInt(0, n.backing);
                 C.ioctl(dev, Wire.IOC_BACKING_CLOSE, id);
                 n.backing = 0;
