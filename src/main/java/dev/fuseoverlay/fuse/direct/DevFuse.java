@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
@@ -728,14 +729,14 @@ public final class DevFuse {
             n.fds.add(fd);
         }
         boolean keepCache = nodes.siblings(node).isEmpty() && (n == null || !n.wentThrough);
-        openOut(out, R, fd, keepCache, through(n, fd, flags, uid, p != null && ov.dataInUpper(p)));
+        openOut(out, R, fd, keepCache, through(n, fd, flags, uid, () -> p != null && ov.dataInUpper(p)));
         return Wire.OPEN_OUT;
     }
 
     /**
      * FUSE passthrough: the backing id to answer the open of {@code fd} on node {@code n} with, or 0 for the
      * usual way (the kernel's page cache, READ and WRITE requests). Only a file whose data is the upper
-     * layer's own file ({@code eligible}: created or copied up, not a metacopy) goes through: the kernel
+     * layer's own file ({@code eligible}, asked last: created or copied up, not a metacopy) goes through: the kernel
      * keeps one backing file per inode for as long as any file of it is open through one, and a lower
      * file's would change at copy-up. The kernel also refuses a passthrough open beside open files of the
      * usual kind (and the reverse), so a node keeps the way its open files use until they are all closed.
@@ -747,7 +748,7 @@ public final class DevFuse {
      * where WRITE tells the server to clear them, unless the node is already in passthrough (then the
      * kernel allows nothing else).
      */
-    private int through(Nodes.Node n, int fd, int flags, int uid, boolean eligible) {
+    private int through(Nodes.Node n, int fd, int flags, int uid, BooleanSupplier eligible) {
         if (n == null) {
             return 0;
         }
@@ -758,8 +759,8 @@ public final class DevFuse {
                 return n.backing;
             }
             boolean reader = (flags & Native.O_ACCMODE) == Native.O_RDONLY && (flags & Native.O_TRUNC) == 0;
-            if (passthrough && eligible && (reader || uid == 0) && n.cachedFds.isEmpty() && n.key.name() == null
-                    && nodes.siblings(n.id).isEmpty() && !setid(fd)) {
+            if (passthrough && (reader || uid == 0) && n.cachedFds.isEmpty() && n.key.name() == null
+                    && nodes.siblings(n.id).isEmpty() && eligible.getAsBoolean() && !setid(fd)) {
                 Pointer map = SCRATCH.get();
                 map.putInt(0, fd);
                 map.putInt(4, 0);
@@ -854,7 +855,7 @@ public final class DevFuse {
             n.fds.add(fd);
         }
         openOut(out, R + Wire.ENTRY_OUT, fd, n == null || nodes.siblings(n.id).isEmpty(),
-                through(n, fd, flags, in.getInt(Wire.IN_UID), ov.dataInUpper(p)));
+                through(n, fd, flags, in.getInt(Wire.IN_UID), () -> true)); // created in upper
         return Wire.ENTRY_OUT + Wire.OPEN_OUT;
     }
 
