@@ -31,7 +31,7 @@ public final class CopyUp {
     private final Whiteouts wh;
     private final Layer upper;
     private final String work;
-    private final boolean fsync;
+    private final Durability durability;
     private final boolean root = Native.C.geteuid() == 0;
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
     private final AtomicLong counter = new AtomicLong();
@@ -42,10 +42,50 @@ public final class CopyUp {
         this.wh = wh;
         this.upper = lookup.layers().upper();
         this.work = lookup.layers().workDir();
-        this.fsync = fsync;
+        this.durability = Durability.of(fsync, fs.fsType(upper.root()));
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
+    }
+
+    /**
+     * How a copied-up file's data is made safe before the one step that makes it count (the rename out of
+     * the work directory, or the removal of a metacopy mark): after a crash the file must show its old state
+     * or its whole data, never a file of the right name with its data missing.
+     *
+     * <p>The kernel fsyncs each copied-up file ({@code FSYNC}); the price is a journal commit and a device
+     * cache flush per file (about 0.25 ms of 0.3 on this kind of VM for a 4 KiB file). On ext4 and XFS the
+     * same guarantee holds with {@code ORDERED}: write the data back and wait for it ({@link RealFs#writeBack})
+     * before that step. Writeback records the blocks and size in the running journal transaction, and the
+     * journal commits transactions in order, so the rename or xattr removal that follows commits with them
+     * or later, and that commit's flush covers data that already reached the device (ext4's unwritten-extent
+     * conversion and XFS's size update are logged before the pages leave writeback). Other filesystems
+     * (btrfs records extents after writeback ends; network and FUSE uppers have no such order) keep fsync.
+     * {@code fsync=0}/{@code volatile}: {@code NONE}.
+     */
+    enum Durability {
+        NONE, FSYNC, ORDERED;
+
+        static final long EXT4 = 0xEF53, XFS = 0x58465342;
+
+        static Durability of(boolean fsync, long upperFsType) {
+            if (!fsync) {
+                return NONE;
+            }
+            return upperFsType == EXT4 || upperFsType == XFS ? ORDERED : FSYNC;
+        }
+
+        void settle(RealFs fs, int fd) {
+            switch (this) {
+                case FSYNC -> fs.fsync(fd);
+                case ORDERED -> fs.writeBack(fd);
+                default -> { }
+            }
+        }
+    }
+
+    Durability durability() {
+        return durability;
     }
 
     /** A fresh name in the work directory for building an object. */
@@ -127,9 +167,7 @@ public final class CopyUp {
                 Stat st = fs.fstat(out);
                 fs.copyData(in, out, st.size, false);
                 fs.futimens(out, times(st));
-                if (fsync) {
-                    fs.fsync(out);
-                }
+                durability.settle(fs, out); // before the metacopy mark goes
             } finally {
                 fs.close(out);
             }
@@ -300,9 +338,7 @@ public final class CopyUp {
                     wh.writeOrigin(out, originIno);
                 }
                 fs.futimens(out, times(st));
-                if (fsync) {
-                    fs.fsync(out);
-                }
+                durability.settle(fs, out); // before the rename that shows it
             } finally {
                 fs.close(out);
             }

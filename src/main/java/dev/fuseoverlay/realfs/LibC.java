@@ -33,6 +33,8 @@ public interface LibC {
     int truncate(String path, long length);
     int fsync(int fd);
     int fdatasync(int fd);
+    int sync_file_range(int fd, long offset, long nbytes, int flags);
+    int statfs(String path, Pointer buf);
     int fallocate(int fd, int mode, long offset, long len);
     int mkdir(String path, int mode);
     int rmdir(String path);

@@ -633,6 +633,28 @@ public final class RealFs {
         }
     }
 
+    /**
+     * Writes a file's dirty data to the device and waits for it (sync_file_range WAIT_BEFORE, WRITE,
+     * WAIT_AFTER): no journal commit and no cache flush, so no durability on its own. What it gives is order,
+     * on a journaling filesystem that allocates at writeback: the blocks and size that writeback records join
+     * the running transaction, so any later change (a rename) commits with them or after them, and that
+     * commit's flush covers the data already written. See {@code CopyUp.Durability}.
+     */
+    public void writeBack(int fd) {
+        if (C.sync_file_range(fd, 0, 0, 1 | 2 | 4) < 0) {
+            throw new ErrnoException(Native.errno(), "sync_file_range");
+        }
+    }
+
+    /** The filesystem type (statfs f_type, e.g. 0xEF53 for ext4) of the filesystem holding {@code path}. */
+    public long fsType(String path) {
+        Pointer buf = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 128, true); // struct statfs: 120 bytes
+        if (C.statfs(path, buf) < 0) {
+            throw fail("statfs", path);
+        }
+        return buf.getLong(0);
+    }
+
     public void truncate(String path, long size) {
         logged("truncate %s %d", printable(path), size);
         int fd = (int) at(path, (d, n) -> C.openat(d, n, Native.O_WRONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0));

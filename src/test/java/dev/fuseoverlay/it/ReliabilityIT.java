@@ -12,8 +12,9 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Nothing lost under faults, load and hostile change: each script in src/test/resources/reliability runs
  * through nsrun in its own mount and pid namespace against real mounts and exits 0 only if every check
- * held (crash.sh: kill -9 at random points; enospc.sh: a full upper; stress.sh: many processes at once,
- * checked against what they wrote; no-xattr-upper.sh; lower-changes.sh).
+ * held (crash.sh: kill -9 at random points; power-loss.sh: an ext4 or XFS upper shut down without a log
+ * flush after copy-ups; enospc.sh: a full upper; stress.sh: many processes at once, checked against what
+ * they wrote; no-xattr-upper.sh; lower-changes.sh).
  */
 class ReliabilityIT {
     private static final Path DIR = ItSupport.REPO.resolve("src/test/resources/reliability");
