@@ -4,7 +4,8 @@
 # flushing its log (xfs_io shutdown: what a crash leaves on disk), the server killed, the image remounted
 # (journal replay) and the overlay mounted again. Every merged file must show the lower data (whole, or
 # with the appended byte): a file whose rename or metacopy removal reached the disk before its data is torn.
-# The same runs with fsync=0 on ext4 must tear files, or the simulated crash proves nothing.
+# The same runs with fsync=0 on ext4 must tear files, or the simulated crash proves nothing. First, the
+# sync each upper gets: write-back before the rename where a journal orders it, fsync elsewhere.
 set -u
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -60,6 +61,33 @@ crash() {
   umount X || { bad "umount $fs image"; umount -l X; }
   res="torn=$torn whole=$whole"
 }
+
+# mode FS [MKFS OPTIONS]: sets res to the sync a copy-up uses on such an upper (from the debug log)
+mode() {
+  local fs=$1 pid
+  shift
+  res=error
+  rm -f img && truncate -s 320M img || { bad "image"; return; }
+  "mkfs.$fs" -q "$@" img || { bad "mkfs.$fs $*"; return; }
+  mount -o loop img X || { bad "mount $fs image"; return; }
+  mkdir X/U X/W
+  "$FUSE_OVERLAY" -f -o "debug,lowerdir=$B/L,upperdir=$B/X/U,workdir=$B/X/W" "$B/M" 2>debug.log &
+  pid=$!
+  for _ in $(seq 100); do is_mounted "$B/M" && break; sleep 0.1; done
+  chmod 600 M/d/f1 || bad "chmod through the $fs $* mount"
+  fusermount3 -u M || umount -l M
+  wait $pid
+  umount X || { bad "umount $fs image"; umount -l X; }
+  res=$(grep -o 'realfs: \(fsync\|sync_file_range\) ' debug.log | sort -u | tr -d '\n')
+}
+
+# which sync each upper gets: the order argument needs a journal
+mode ext4; echo "ext4: $res"
+[ "$res" = "realfs: sync_file_range " ] || bad "ext4 with a journal: copy-up used '$res'"
+mode ext4 -O ^has_journal; echo "ext4 without a journal: $res"
+[ "$res" = "realfs: fsync " ] || bad "ext4 without a journal: copy-up used '$res', not fsync"
+mode xfs; echo "xfs: $res"
+[ "$res" = "realfs: sync_file_range " ] || bad "xfs: copy-up used '$res'"
 
 for fs in ext4 xfs; do
   crash $fs "" chmod; echo "$fs chmod: $res"

@@ -628,6 +628,7 @@ public final class RealFs {
     }
 
     public void fsync(int fd) {
+        logged("fsync fd%d", fd);
         if (C.fsync(fd) < 0) {
             throw new ErrnoException(Native.errno(), "fsync");
         }
@@ -641,6 +642,7 @@ public final class RealFs {
      * commit's flush covers the data already written. See {@code CopyUp.Durability}.
      */
     public void writeBack(int fd) {
+        logged("sync_file_range fd%d", fd);
         if (C.sync_file_range(fd, 0, 0, 1 | 2 | 4) < 0) {
             throw new ErrnoException(Native.errno(), "sync_file_range");
         }
