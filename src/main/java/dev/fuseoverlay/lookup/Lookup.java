@@ -1,7 +1,6 @@
 package dev.fuseoverlay.lookup;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.fuseoverlay.cache.BoundedCache;
 import dev.fuseoverlay.layer.Layer;
 import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.realfs.Errno;
@@ -33,11 +32,7 @@ public final class Lookup {
     private final LayerStack layers;
     private final RealFs fs;
     private final Whiteouts wh;
-    /**
-     * Maintenance runs on the caller's thread: Caffeine's default executor (the common fork-join pool) would
-     * wake another thread for most writes, a hand-off that costs more than the upkeep itself.
-     */
-    private final Cache<String, Entry> entries = Caffeine.newBuilder().executor(Runnable::run).maximumSize(65_536).build();
+    private final BoundedCache<String, Entry> entries = new BoundedCache<>(65_536);
     private volatile Entry root;
     /** How real inode numbers become merged ones (xino=). */
     private volatile InodeNumbers inos;
@@ -89,7 +84,7 @@ public final class Lookup {
         if (path.equals("/")) {
             return root;
         }
-        Entry cached = entries.getIfPresent(path);
+        Entry cached = entries.get(path);
         if (cached != null) {
             return cached;
         }
@@ -300,14 +295,14 @@ public final class Lookup {
     /** Forgets what is known of one path (after its layers changed). */
     public synchronized void invalidate(String path) {
         generation++;
-        entries.invalidate(path);
+        entries.remove(path);
     }
 
     /** Forgets a path and everything below it (after a directory moved). */
     public synchronized void invalidateTree(String path) {
         generation++;
         String prefix = path.equals("/") ? "/" : path + "/";
-        entries.asMap().keySet().removeIf(k -> k.equals(path) || k.startsWith(prefix));
+        entries.removeIf(k -> k.equals(path) || k.startsWith(prefix));
     }
 
     public LayerStack layers() {

@@ -1,7 +1,6 @@
 package dev.fuseoverlay.whiteout;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.fuseoverlay.cache.BoundedCache;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.RealFs;
@@ -41,8 +40,7 @@ public final class Whiteouts {
      * calls that undefined too); the upper layer does, and gets AUFS whiteouts where devices cannot be made,
      * so its directories are never recorded.
      */
-    private final Cache<String, Boolean> markerFree =
-            Caffeine.newBuilder().executor(Runnable::run).maximumSize(65_536).build();
+    private final BoundedCache<String, Boolean> markerFree = new BoundedCache<>(65_536);
 
     public Whiteouts(RealFs fs, String ns) {
         this(fs, ns, true);
@@ -116,7 +114,7 @@ public final class Whiteouts {
 
     /** Whether a real directory {@code dir} holds an AUFS whiteout {@code .wh.NAME} for {@code name}. */
     public boolean hasAufsWhiteout(String dir, String name) {
-        return name.length() <= 251 && markerFree.getIfPresent(dir) == null && fs.exists(dir + "/" + PREFIX + name);
+        return name.length() <= 251 && markerFree.get(dir) == null && fs.exists(dir + "/" + PREFIX + name);
     }
 
     /** What a full listing of a real directory showed: in a lower layer without markers, no probe is needed. */
@@ -129,7 +127,7 @@ public final class Whiteouts {
     /** Whether a real directory is opaque in any format (hides the same directory in lower layers). */
     public boolean isOpaque(String dir) {
         return isYes(fs.getxattr(dir, "trusted.overlay.opaque")) || isYes(fs.getxattr(dir, "user.overlay.opaque"))
-                || markerFree.getIfPresent(dir) == null && fs.exists(dir + "/" + OPAQUE_FILE);
+                || markerFree.get(dir) == null && fs.exists(dir + "/" + OPAQUE_FILE);
     }
 
     private static boolean isYes(byte[] v) {

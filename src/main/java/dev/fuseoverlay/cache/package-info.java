@@ -1,0 +1,2 @@
+/** A small bounded concurrent cache for the lookup path. */
+package dev.fuseoverlay.cache;
