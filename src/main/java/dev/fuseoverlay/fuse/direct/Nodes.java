@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -40,10 +41,36 @@ final class Nodes {
         static Key of(long ino, long parent, String name, boolean dir, boolean upper, long nlink, boolean aliasLowerLinks) {
             return !dir && !aliasLowerLinks && !upper && nlink > 1 ? new Key(ino, parent, name) : of(ino);
         }
+
+        // Written out, as in Name: see there.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.ino == ino && k.parent == parent && Objects.equals(k.name, name);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(ino) * 31 + Long.hashCode(parent) * 17 + Objects.hashCode(name);
+        }
     }
 
-    /** One name of a node: a parent node and a name in it. */
-    record Name(long parent, String name) {}
+    /**
+     * One name of a node: a parent node and a name in it. equals and hashCode are written out: a record's
+     * generated ones are bootstrapped through java.lang.runtime.ObjectMethods on first use, which spins some
+     * 70 method-handle classes in the middle of a fresh server's first requests (40 ms of a first cold
+     * {@code find}) and then runs through method handles until the JIT gets to them.
+     */
+    record Name(long parent, String name) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Name n && n.parent == parent && Objects.equals(n.name, name);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(parent) * 31 + Objects.hashCode(name);
+        }
+    }
 
     static final class Node {
         final long id;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,28 @@ import org.junit.jupiter.api.Test;
  */
 class NodesTest {
     private final Nodes nodes = new Nodes(100);
+
+    @Test
+    void namesAndKeysAreEqualExactlyWhenTheirPartsAre() {
+        List<Object[]> pairs = List.of(
+                new Object[] {new Nodes.Name(5, "a"), new Nodes.Name(5, "a"), true},
+                new Object[] {new Nodes.Name(5, "a"), new Nodes.Name(6, "a"), false},
+                new Object[] {new Nodes.Name(5, "a"), new Nodes.Name(5, "b"), false},
+                new Object[] {Nodes.Key.of(7), Nodes.Key.of(7), true},
+                new Object[] {Nodes.Key.of(7), Nodes.Key.of(8), false},
+                new Object[] {new Nodes.Key(7, 1, "x"), new Nodes.Key(7, 1, "x"), true},
+                new Object[] {new Nodes.Key(7, 1, "x"), new Nodes.Key(7, 2, "x"), false},
+                new Object[] {new Nodes.Key(7, 1, "x"), new Nodes.Key(7, 1, "y"), false},
+                new Object[] {new Nodes.Key(7, 1, "x"), Nodes.Key.of(7), false},
+                new Object[] {new Nodes.Name(5, "a"), "a", false});
+        for (Object[] p : pairs) {
+            assertEquals(p[2], p[0].equals(p[1]), p[0] + " vs " + p[1]);
+            assertEquals(p[2], p[1].equals(p[0]), p[1] + " vs " + p[0]);
+            if ((Boolean) p[2]) {
+                assertEquals(p[0].hashCode(), p[1].hashCode(), p[0] + " hash");
+            }
+        }
+    }
 
     @Test
     void rootIsNodeOneWithPathSlash() {
