@@ -196,6 +196,11 @@ public final class Main implements Callable<Integer> {
             cmd.addAll(Arrays.asList(jvm.trim().split("\\s+")));
         } else {
             cmd.add("-Dfile.encoding=ISO-8859-1");
+            cmd.add("-XX:-UsePerfData"); // no /tmp/hsperfdata_USER/PID: nothing outside upper and work
+        }
+        String nativeDir = System.getenv("FUSE_OVERLAY_NATIVE");
+        if (nativeDir != null && !nativeDir.isBlank()) {
+            cmd.add(nativeDir.trim());
         }
         String cds = System.getenv("FUSE_OVERLAY_CDS");
         if (cds != null && !cds.isBlank()) {

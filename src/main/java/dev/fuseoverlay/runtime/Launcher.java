@@ -31,9 +31,13 @@ final class Launcher {
         c.add(ProcessHandle.current().info().command().orElse("java"));
         String opts = System.getenv("FUSE_OVERLAY_JVM_OPTS");
         if (opts == null || opts.isBlank()) {
-            opts = "-Dfile.encoding=ISO-8859-1 -Xmx256m -Xss512k -XX:+UseSerialGC -Xshare:auto";
+            opts = "-Dfile.encoding=ISO-8859-1 -Xmx256m -Xss512k -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto";
         }
         c.addAll(Arrays.asList(opts.trim().split("\\s+")));
+        String nativeDir = System.getenv("FUSE_OVERLAY_NATIVE"); // jffi's stub, not extracted into /tmp
+        if (nativeDir != null && !nativeDir.isBlank()) {
+            c.add(nativeDir.trim());
+        }
         c.add("-cp");
         c.add(System.getProperty("java.class.path"));
         c.add(RuntimeMain.class.getName());

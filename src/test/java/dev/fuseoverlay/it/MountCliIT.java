@@ -214,6 +214,30 @@ class MountCliIT {
     }
 
     /**
+     * The server writes nothing outside upper and work, its JVM included: no {@code /tmp/hsperfdata_USER/PID}
+     * (the performance-data file every JVM keeps by default), and no file it holds or maps outside the layers,
+     * the system's libraries and the build (jffi's native stub is loaded from {@code target/native}, not
+     * extracted into /tmp, or into the current directory where /tmp is noexec).
+     */
+    @Test
+    void theServerKeepsNoFileOutsideItsLayers(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w $B/m 2>"$OUT/stderr"
+                echo $? >"$OUT/rc"
+                pid="$(server_pids "$B/m")"
+                echo "$pid" >"$OUT/pid"
+                ls /tmp/hsperfdata_*/"$pid" >"$OUT/perfdata" 2>/dev/null
+                { ls -l /proc/$pid/fd | awk '$NF ~ "^/" {print $NF}'; awk '$6 ~ "^/" {print $6}' /proc/$pid/maps; } | sort -u | grep -v -e "^$B/" -e '^/dev/' -e '^/proc/' -e "^$JAVA_HOME_DIR/" -e "^$REPO_DIR/target/" -e '^/usr/lib/' -e '^/lib' -e '^/etc/' >"$OUT/outside"
+                fusermount3 -u "$B/m"
+                """.replace("$JAVA_HOME_DIR", System.getProperty("java.home")).replace("$REPO_DIR", ItSupport.REPO.toString()));
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "mount; stderr: " + read(out.resolve("stderr"))),
+            () -> assertFalse(read(out.resolve("pid")).isBlank(), "no server found"),
+            () -> assertEquals("", read(out.resolve("perfdata")), "the server's JVM keeps a perf-data file in /tmp"),
+            () -> assertEquals("", read(out.resolve("outside")), "files the server holds or maps outside its layers"));
+    }
+
+    /**
      * devfuse as root: the mount's backing device reads ahead a whole request (1 MiB) instead of the 128 KiB
      * the kernel's INIT allows a FUSE server, and a sequential read through it returns the lower's bytes.
      */
