@@ -46,10 +46,7 @@ public final class CopyUp {
         this.wh = wh;
         this.upper = lookup.layers().upper();
         this.work = lookup.layers().workDir();
-        this.durability = Durability.of(fsync, fs.fsType(upper.root()), () -> {
-            Stat root = fs.lstat(upper.root());
-            return root != null && Durability.ext4Journal(root.dev);
-        });
+        this.durability = Durability.of(fsync, fs.fsType(upper.root()), () -> Durability.ext4Journal(upper.dev()));
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }

@@ -728,8 +728,9 @@ public final class DevFuse {
         if (n != null) {
             n.fds.add(fd);
         }
-        boolean keepCache = nodes.siblings(node).isEmpty() && (n == null || !n.wentThrough);
-        openOut(out, R, fd, keepCache, through(n, fd, flags, uid, () -> p != null && ov.dataInUpper(p)));
+        boolean sole = nodes.siblings(node).isEmpty();
+        boolean keepCache = sole && (n == null || !n.wentThrough);
+        openOut(out, R, fd, keepCache, through(n, sole, fd, flags, uid, () -> p != null && ov.dataInUpper(p)));
         return Wire.OPEN_OUT;
     }
 
@@ -740,15 +741,15 @@ public final class DevFuse {
      * keeps one backing file per inode for as long as any file of it is open through one, and a lower
      * file's would change at copy-up. The kernel also refuses a passthrough open beside open files of the
      * usual kind (and the reverse), so a node keeps the way its open files use until they are all closed.
-     * The names of a lower hard link (siblings) keep the usual way, where each write reaches this server,
-     * which tells the other names. Set-id bits: a write through the backing file runs with this server's
-     * CAP_FSETID, and with HANDLE_KILLPRIV_V2 the kernel leaves clearing the bits to the server, which never
-     * sees such a write. So a set-id file never starts passthrough, and a write open starts it only for root
-     * (whose writes keep the bits on the kernel too, having CAP_FSETID); other writers go the usual way,
-     * where WRITE tells the server to clear them, unless the node is already in passthrough (then the
-     * kernel allows nothing else).
+     * The names of a lower hard link (siblings; {@code sole}: the caller found none) keep the usual way,
+     * where each write reaches this server, which tells the other names. Set-id bits: a write through the
+     * backing file runs with this server's CAP_FSETID, and with HANDLE_KILLPRIV_V2 the kernel leaves clearing
+     * the bits to the server, which never sees such a write. So a set-id file never starts passthrough, and
+     * a write open starts it only for root (whose writes keep the bits on the kernel too, having
+     * CAP_FSETID); other writers go the usual way, where WRITE tells the server to clear them, unless the
+     * node is already in passthrough (then the kernel allows nothing else).
      */
-    private int through(Nodes.Node n, int fd, int flags, int uid, BooleanSupplier eligible) {
+    private int through(Nodes.Node n, boolean sole, int fd, int flags, int uid, BooleanSupplier eligible) {
         if (n == null) {
             return 0;
         }
@@ -760,7 +761,7 @@ public final class DevFuse {
             }
             boolean reader = (flags & Native.O_ACCMODE) == Native.O_RDONLY && (flags & Native.O_TRUNC) == 0;
             if (passthrough && (reader || uid == 0) && n.cachedFds.isEmpty() && n.key.name() == null
-                    && nodes.siblings(n.id).isEmpty() && eligible.getAsBoolean() && !setid(fd)) {
+                    && sole && eligible.getAsBoolean() && !setid(fd)) {
                 Pointer map = SCRATCH.get();
                 map.putInt(0, fd);
                 map.putInt(4, 0);
@@ -854,8 +855,9 @@ public final class DevFuse {
         if (n != null) {
             n.fds.add(fd);
         }
-        openOut(out, R + Wire.ENTRY_OUT, fd, n == null || nodes.siblings(n.id).isEmpty(),
-                through(n, fd, flags, in.getInt(Wire.IN_UID), () -> true)); // created in upper
+        boolean sole = n == null || nodes.siblings(n.id).isEmpty();
+        int backing = through(n, sole, fd, flags, in.getInt(Wire.IN_UID), () -> true); // created in upper
+        openOut(out, R + Wire.ENTRY_OUT, fd, sole, backing);
         return Wire.ENTRY_OUT + Wire.OPEN_OUT;
     }
 
