@@ -215,10 +215,13 @@ public final class Main implements Callable<Integer> {
                 .redirectInput(new File("/dev/null"))
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line = r.readLine();
-            if ("READY".equals(line)) {
-                return 0;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
+            // anything the JVM prints on stdout before READY (a warning, a -Xlog line) goes on to stderr
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.equals("READY")) {
+                    return 0;
+                }
+                System.err.println(line);
             }
         }
         int rc = p.waitFor();

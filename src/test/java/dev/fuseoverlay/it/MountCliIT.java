@@ -238,6 +238,69 @@ class MountCliIT {
     }
 
     /**
+     * The server's stdout is the launcher's READY channel. Lines its JVM prints there first (a warning, or a
+     * -Xlog output chosen in FUSE_OVERLAY_JVM_OPTS) go on to stderr and the mount comes up: before, the first
+     * such line was taken for the answer and the launcher waited for the server to exit, a mount that never
+     * returned. Both ways to the background: the launcher's own, and the JVM's (the jar run directly).
+     */
+    @Test
+    void jvmOutputBeforeReadyNeitherHangsNorFailsTheMount(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                export FUSE_OVERLAY_JVM_OPTS="-Dfile.encoding=ISO-8859-1 -Xmx256m -XX:+UseSerialGC -XX:-UsePerfData -Xlog:os=info:stdout"
+                mkdir -p u2 w2 m2
+                timeout 30 "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w $B/m >"$OUT/stdout" 2>"$OUT/stderr"
+                echo $? >"$OUT/rc"
+                cat m/file >"$OUT/read" 2>&1
+                # shellcheck disable=SC2086
+                timeout 30 java $FUSE_OVERLAY_JVM_OPTS -cp "$JAR" dev.fuseoverlay.cli.Main -o lowerdir=$B/l,upperdir=$B/u2,workdir=$B/w2 $B/m2 >/dev/null 2>"$OUT/stderr2"
+                echo $? >"$OUT/rc2"
+                cat m2/file >"$OUT/read2" 2>&1
+                fusermount3 -u "$B/m"
+                fusermount3 -u "$B/m2"
+                """.replace("$JAR", ItSupport.REPO.resolve("target/fuse-overlay.jar").toString()));
+        String stderr = read(out.resolve("stderr"));
+        String stderr2 = read(out.resolve("stderr2"));
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "launcher's exit status (124: it hung); stderr: " + stderr),
+            () -> assertEquals("lower\n", read(out.resolve("read")), "reading through the launcher's mount"),
+            () -> assertTrue(stderr.contains("[info][os]"), "the JVM's lines must reach stderr, was:\n" + stderr),
+            () -> assertEquals("", read(out.resolve("stdout")), "the launcher's stdout"),
+            () -> assertEquals("0", read(out.resolve("rc2")).trim(), "the jar's exit status (124: it hung); stderr: " + stderr2),
+            () -> assertEquals("lower\n", read(out.resolve("read2")), "reading through the jar's mount"),
+            () -> assertTrue(stderr2.contains("[info][os]"), "the server's JVM lines must reach stderr, was:\n" + stderr2));
+    }
+
+    /**
+     * The class-data archive the launcher makes is bound to the jar's path and JVM: a copied tree (its files
+     * all new, the archive newer than the jar) makes its own instead of passing the original's, which the
+     * JVM refuses with a warning on every start (and, before READY was read line by line, hung the mount).
+     */
+    @Test
+    void aCopiedTreeMakesItsOwnClassArchive(TestInfo t) throws Exception {
+        Path repo = ItSupport.REPO;
+        Path out = run(t, PRELUDE + """
+                "$REPO/fuse-overlay" --version >/dev/null 2>&1   # the original's archive, if not made yet
+                mkdir -p copy/target
+                cp "$REPO/fuse-overlay" copy/
+                cp "$REPO/target/fuse-overlay.jar" copy/target/
+                cp -r "$REPO/target/native" copy/target/
+                cp "$REPO/target/fuse-overlay.jsa" "$REPO/target/fuse-overlay.jsa.for" copy/target/
+                timeout 60 copy/fuse-overlay -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w $B/m >"$OUT/stdout" 2>"$OUT/stderr"
+                echo $? >"$OUT/rc"
+                cat m/file >"$OUT/read" 2>&1
+                cat copy/target/fuse-overlay.jsa.for >"$OUT/for"
+                fusermount3 -u "$B/m"
+                """.replace("$REPO", repo.toString()));
+        String stderr = read(out.resolve("stderr"));
+        assertAll(
+            () -> assertEquals("0", read(out.resolve("rc")).trim(), "exit status (124: it hung); stderr: " + stderr),
+            () -> assertEquals("lower\n", read(out.resolve("read")), "reading through the mount"),
+            () -> assertEquals("", stderr, "the copy's mount must print nothing (no refused archive)"),
+            () -> assertTrue(read(out.resolve("for")).contains("/copy/target/fuse-overlay.jar "),
+                    "the copy's archive is stamped with the copy's jar, was: " + read(out.resolve("for"))));
+    }
+
+    /**
      * devfuse as root: the mount's backing device reads ahead a whole request (1 MiB) instead of the 128 KiB
      * the kernel's INIT allows a FUSE server, and a sequential read through it returns the lower's bytes.
      */
