@@ -1,6 +1,7 @@
 # Set-id bits and file capabilities across copy-up: a chmod, a touch, an append by root, a chown, and an
 # append, a truncate and an O_TRUNC open by another user (on a lower file and on one already copied up) must
-# keep or drop S_ISUID/S_ISGID and security.capability exactly as on the kernel.
+# keep or drop S_ISUID/S_ISGID and security.capability exactly as on the kernel. New files created set-id, by
+# root and by another user (in a plain and in a set-group-ID directory), keep what they were created with.
 LOWERS="L0"
 
 setup() {
@@ -14,7 +15,15 @@ setup() {
     chmod 0777 "$L0/bin/$f"
     chmod u+s,g+s "$L0/bin/$f"
   done
+  mkdir -p "$L0/pub/sg"
+  chmod 1777 "$L0/pub"
+  chmod 2777 "$L0/pub/sg"
 }
+
+# creates files with the modes given (name mode ...), umask 0, as open(O_CREAT) does: no chmod after
+MKSET='umask 0; for (my $i = 0; $i < @ARGV; $i += 2) { sysopen(my $f, $ARGV[$i], O_CREAT|O_WRONLY|O_EXCL, oct $ARGV[$i + 1]) or die "$ARGV[$i]: $!\n" }'
+mkset() { perl -MFcntl -e "$MKSET" "$@"; }
+mkset_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups perl -MFcntl -e "$MKSET" "$@"; }
 
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "$1"; }
 
@@ -36,4 +45,6 @@ run() {
   t 'as_nobody ": >bin/useropen" && show bin/useropen'
   t 'echo root >>bin/userwrite && truncate -s 1 bin/usertrunc && show bin/userwrite bin/usertrunc'
   t 'show bin/*'
+  t 'mkset pub/r4 4755 pub/r6 6755 pub/sg/r2 2755 && show pub/r4 pub/r6 pub/sg/r2 && stat -c "%n %u:%g" pub/r4 pub/sg/r2'
+  t 'mkset_nobody pub/n4 4755 pub/n6 6755 pub/sg/n2 2755 pub/sg/n4 4755 && show pub/n4 pub/n6 pub/sg/n2 pub/sg/n4 && stat -c "%n %u:%g" pub/n4 pub/sg/n2'
 }

@@ -109,11 +109,32 @@ public final class Lookup {
 
     /** Looks a name up in a directory entry; null when not visible. */
     public Entry child(Entry parent, String name) {
+        return child(parent, name, null);
+    }
+
+    /**
+     * What {@link #child(Entry, String, Miss)} saw at the name in the parent's top directory, for a caller
+     * about to create the name there (it need not probe again what the lookup just probed).
+     */
+    public static final class Miss {
+        /** The top directory was probed (not for a reserved name, which is never looked up). */
+        public boolean probed;
+        /** A whiteout (0/0 device) is at the name. */
+        public boolean whiteout;
+        /** An AUFS-style {@code .wh.NAME} is beside it (looked for only when nothing is at the name). */
+        public boolean aufs;
+    }
+
+    /** Like {@link #child(Entry, String)}, filling {@code miss} (when not null) with what the top directory holds. */
+    public Entry child(Entry parent, String name, Miss miss) {
         if (name.length() > 255) {
             throw new ErrnoException(Errno.ENAMETOOLONG, name);
         }
         if (Whiteouts.isReservedName(name)) {
             return null;
+        }
+        if (miss != null) {
+            miss.probed = true;
         }
         String path = Entry.child(parent.path, name);
         List<LayerPath> found = new ArrayList<>(2);
@@ -147,14 +168,22 @@ public final class Lookup {
                 leaf = absolute.substring(absolute.lastIndexOf('/') + 1);
             }
             String real = dirReal + "/" + leaf;
+            boolean atTop = miss != null && absolute == null && next == 1;
             Stat st = fs.lstat(real);
             if (st == null) {
-                if (wh.hasAufsWhiteout(dirReal, leaf)) {
+                boolean aufs = wh.hasAufsWhiteout(dirReal, leaf);
+                if (atTop) {
+                    miss.aufs = aufs;
+                }
+                if (aufs) {
                     break;
                 }
                 continue;
             }
             if (st.isWhiteoutDevice()) {
+                if (atTop) {
+                    miss.whiteout = true;
+                }
                 break;
             }
             if (wantData) {
@@ -290,6 +319,21 @@ public final class Lookup {
     public void followRedirects(boolean follow) {
         this.followRedirects = follow;
         invalidateTree("/");
+    }
+
+    /**
+     * Records the entry of a new object its caller has just made at {@code real} in upper (under the
+     * namespace lock, with nothing visible at the name before): what a lookup would find, an upper-only
+     * object with its own inode number and no origin, {@code opaque} if the caller made it so. Spares the
+     * lookup that follows every create (the reply's entry).
+     */
+    public synchronized void created(String path, String real, Stat st, boolean opaque) {
+        Layer up = layers.upper();
+        generation++;
+        if (st.isDir() || st.nlink == 1) {
+            entries.put(path, new Entry(path, new LayerPath[] {new LayerPath(up, real)}, st.type(), mapIno(up, st.ino),
+                    opaque && st.isDir(), false, false, true));
+        }
     }
 
     /** Forgets what is known of one path (after its layers changed). */

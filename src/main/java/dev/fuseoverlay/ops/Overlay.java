@@ -737,25 +737,28 @@ public final class Overlay implements AutoCloseable {
             if (!parent.isDir()) {
                 throw new ErrnoException(Errno.ENOTDIR, path);
             }
-            if (lookup.child(parent, name) != null) {
+            Lookup.Miss miss = new Lookup.Miss();
+            if (lookup.child(parent, name, miss) != null) {
                 throw new ErrnoException(Errno.EEXIST, path);
             }
             String dst = upper.real(path);
-            Stat at = fs.lstat(dst);
-            boolean overWhiteout = at != null; // only a whiteout can be there while the name is not visible
-            boolean aufs = wh.hasAufsWhiteout(parent.upperPath(), name);
+            // what upper holds at the name, as the lookup just saw it (only a whiteout can be there while the
+            // name is not visible); probed again only for a reserved name, which the lookup does not probe
+            boolean overWhiteout = miss.probed ? miss.whiteout : fs.lstat(dst) != null;
+            boolean aufs = miss.probed && !miss.whiteout ? miss.aufs : wh.hasAufsWhiteout(parent.upperPath(), name);
             // with redirect_dir=on the kernel also marks a new directory in a merged parent opaque: a redirect
             // may later make lower parts appear under a name that is new today
             boolean opaque = type == Stat.S_IFDIR && (overWhiteout || aufs || lowerPositive(parent, name)
                     || (redirectCreate && parent.hasLower()));
+            Stat made; // the new object as setOwner saw it (its inode stays the same through a rename)
             if (!overWhiteout && !opaque) {
                 builder.build(dst);
-                setOwner(dst, type, parent, who);
+                made = setOwner(dst, type, parent, who);
             } else {
                 String tmp = copyUp.tempName();
                 builder.build(tmp);
                 try {
-                    setOwner(tmp, type, parent, who);
+                    made = setOwner(tmp, type, parent, who);
                     if (opaque) {
                         wh.setOpaque(tmp);
                     }
@@ -772,7 +775,14 @@ public final class Overlay implements AutoCloseable {
             if (aufs) {
                 fs.unlink(parent.upperPath() + "/" + Whiteouts.PREFIX + name);
             }
-            lookup.invalidate(path);
+            if (who != null && made == null) {
+                made = fs.lstat(dst);
+            }
+            if (who != null && made != null) { // (a link's entry is its source's: looked up anew)
+                lookup.created(path, dst, made, opaque);
+            } else {
+                lookup.invalidate(path);
+            }
             Trace t = trace;
             if (t != null) {
                 t.line(op + " " + path + ": created in upper"
@@ -801,8 +811,11 @@ public final class Overlay implements AutoCloseable {
         }
     }
 
-    /** New objects belong to the caller; the group follows a set-group-ID parent as on any Unix filesystem. */
-    private void setOwner(String real, int type, Entry parent, Caller who) {
+    /**
+     * New objects belong to the caller; the group follows a set-group-ID parent as on any Unix filesystem.
+     * Returns the object's stat where it was read (its owner may be older than the chown that followed), or null.
+     */
+    private Stat setOwner(String real, int type, Entry parent, Caller who) {
         StatOverride so = overrides;
         if (who != null && so != null && so.upperActive() && (type == Stat.S_IFDIR || type == Stat.S_IFREG)) {
             // the real object stays the server's; the owner the mount shows goes to the override xattr
@@ -811,23 +824,31 @@ public final class Overlay implements AutoCloseable {
             Owners o = owners;
             int uid = o == null ? who.uid() : o.storedUid(who.uid());
             int gid = sgid ? p[1] : o == null ? who.gid() : o.storedGid(who.gid());
-            int mode = fs.lstat(real).mode | (sgid && type == Stat.S_IFDIR ? Stat.S_ISGID : 0);
-            so.write(real, uid, gid, mode, true);
-            return;
+            Stat st = fs.lstat(real);
+            so.write(real, uid, gid, st.mode | (sgid && type == Stat.S_IFDIR ? Stat.S_ISGID : 0), true);
+            return st;
         }
         if (who == null || !root) {
-            return;
+            return null;
         }
         Stat p = fs.lstat(parent.upperPath());
         boolean sgid = p != null && (p.mode & Stat.S_ISGID) != 0;
         Owners o = owners;
         int uid = o == null ? who.uid() : o.storedUid(who.uid());
         int gid = sgid ? p.gid : o == null ? who.gid() : o.storedGid(who.gid());
-        fs.lchown(real, uid, gid);
-        if (sgid && type == Stat.S_IFDIR) {
-            Stat st = fs.lstat(real);
+        Stat st = fs.lstat(real);
+        if (st.uid != uid || st.gid != gid) { // (made by the caller's own ids, e.g. root's: nothing to change)
+            fs.lchown(real, uid, gid);
+            if (st.isReg() && (st.mode & (Stat.S_ISUID | Stat.S_ISGID)) != 0) {
+                // chown clears a file's set-id bits; the caller asked for them (the kernel creates the
+                // object with the caller's ids instead, and its VFS has already stripped what it may not have)
+                fs.chmod(real, st.mode & 07777);
+            }
+        }
+        if (sgid && type == Stat.S_IFDIR && (st.mode & Stat.S_ISGID) == 0) {
             fs.chmod(real, st.perm() | Stat.S_ISGID);
         }
+        return st;
     }
 
     /** Whether a layer below upper has a visible object at parent/name (the kernel's ovl_lower_positive). */

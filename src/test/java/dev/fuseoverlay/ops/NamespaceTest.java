@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fuseoverlay.TestLayers;
+import dev.fuseoverlay.lookup.Entry;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.Native;
 import dev.fuseoverlay.realfs.Stat;
@@ -68,6 +69,49 @@ class NamespaceTest {
         ov.unlink("/shared.txt");
         assertEquals("c:0/0", t.real("u").get("shared.txt"), "the bottom layer's copy must not reappear");
         assertNull(ov.lookup().find("/shared.txt"));
+    }
+
+    /**
+     * A create records the new object's entry itself instead of looking it up again: in every situation a
+     * create meets, that entry must be exactly what a fresh lookup finds (layers, number, type, opaque).
+     */
+    @Test
+    void theEntryACreateRecordsIsWhatALookupFinds() {
+        Caller me = new Caller(0, 0);
+        ov.mkdir("/n", 0755, me);                                   // new, in the merged root
+        ov.mkdir("/n/d", 0755, me);                                 // new, in an upper-only directory
+        TestLayers.createFile(ov, "/n/d/f", "x");
+        ov.symlink("f", "/n/d/s", me);
+        ov.mknod("/n/d/p", Stat.S_IFIFO | 0644, 0, me);
+        ov.mkdir("/app/newdir", 0755, me);                          // new, in a merged directory
+        ov.unlink("/shared.txt");
+        TestLayers.createFile(ov, "/shared.txt", "fresh");          // over a whiteout
+        ov.unlink("/app/conf/a.conf");
+        ov.rmdir("/app/conf");
+        ov.mkdir("/app/conf", 0755, me);                            // over a whiteout of a lower directory: opaque
+        ov.unlink("/old/x/deep.txt");
+        ov.rmdir("/old/x");
+        ov.rmdir("/old");
+        ov.mkdir("/old", 0755, me);                                 // over a whiteout, the only lower in l1
+        for (String p : List.of("/n", "/n/d", "/n/d/f", "/n/d/s", "/n/d/p", "/app/newdir", "/shared.txt", "/app/conf", "/old")) {
+            Entry recorded = ov.lookup().find(p);
+            ov.lookup().invalidate(p);
+            Entry fresh = ov.lookup().find(p);
+            assertEquals(describe(fresh), describe(recorded), p);
+        }
+        assertTrue(ov.lookup().find("/app/conf").opaque, "a directory made over a lower one's whiteout is opaque");
+        assertEquals(List.of(), TestLayers.ls(ov, "/app/conf"));
+        assertLowersUnchanged();
+    }
+
+    private static String describe(Entry e) {
+        StringBuilder sb = new StringBuilder(e.path).append(" type ").append(Integer.toOctalString(e.type))
+                .append(" ino ").append(e.ino).append(" opaque ").append(e.opaque).append(" metacopy ").append(e.metacopy)
+                .append(" indexOnly ").append(e.indexOnly);
+        for (var lp : e.stack) {
+            sb.append(" | ").append(lp.layer().index()).append(':').append(lp.real());
+        }
+        return sb.toString();
     }
 
     @Test
@@ -248,6 +292,11 @@ class NamespaceTest {
         TestLayers.createFile(aufs, "/app/menu.txt", "again");
         assertEquals("again", TestLayers.read(aufs, "/app/menu.txt"));
         assertFalse(t.real("u").containsKey("app/.wh.menu.txt"), "the marker goes when the name is created again");
+        for (String p : List.of("/old", "/app/menu.txt")) { // the entries these creates recorded, against a lookup
+            Entry recorded = aufs.lookup().find(p);
+            aufs.lookup().invalidate(p);
+            assertEquals(describe(aufs.lookup().find(p)), describe(recorded), p);
+        }
         assertEquals(List.of("base.txt", "conf", "menu.txt"), TestLayers.ls(aufs, "/app"));
         assertLowersUnchanged();
     }
