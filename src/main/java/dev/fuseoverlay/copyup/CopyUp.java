@@ -22,8 +22,10 @@ import java.util.function.BooleanSupplier;
 /**
  * Copy-up, like the kernel's {@code copy_up.c}: before a lower object is changed, it is copied into the
  * upper layer with its data (holes kept), owner, mode, xattrs (except the overlay's own) and timestamps.
- * Parents are copied first, each with its metadata. The copy is built under {@code work/} and renamed into
- * upper in one step, so upper never holds a partial object; the parent's timestamps are restored after.
+ * Parents are copied first, each with its metadata. The copy is built under {@code work/} and put into upper
+ * in one step, so upper never holds a partial object: a regular file is built unnamed (O_TMPFILE) and linked
+ * into place, as the kernel does where it can; other objects, and files where the upper filesystem has no
+ * unnamed files, are built under a temporary name and renamed. The parent's timestamps are restored after.
  *
  * <p>Locking: one lock per path (striped), held only for that path's copy; parents are copied before the
  * lock is taken, so no thread ever holds two copy-up locks. Whoever gets the lock second finds the work done.
@@ -39,6 +41,8 @@ public final class CopyUp {
     private final boolean root = Native.C.geteuid() == 0;
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
     private final AtomicLong counter = new AtomicLong();
+    /** Regular files are built unnamed (O_TMPFILE) until the upper filesystem or /proc says it cannot. */
+    volatile boolean unnamed = true; // (tests turn it off to take the named way)
 
     public CopyUp(RealFs fs, Lookup lookup, Whiteouts wh, boolean fsync) {
         this.fs = fs;
@@ -223,10 +227,23 @@ public final class CopyUp {
             restoreTimes(parent, parentSt);
             return;
         }
-        String tmp = tempName();
         // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
         boolean sole = st.isDir() || st.nlink == 1;
         long keep = sole ? e.ino : -1;
+        if (unnamed && st.isReg() && !metaOnly && !e.metacopy) {
+            int r = copyUnnamed(src, st, upper.real(e.path), keep, sole ? origin : null);
+            if (r == Errno.EEXIST) {
+                return; // a whiteout or another copy landed there meanwhile: it wins, this copy is freed
+            }
+            if (r == 0) {
+                if (origin != null && sole) {
+                    wh.setImpure(parent);
+                }
+                restoreTimes(parent, parentSt);
+                return;
+            }
+        }
+        String tmp = tempName();
         try {
             if (metaOnly && !e.metacopy) {
                 buildMeta(src, st, tmp, keep);
@@ -350,21 +367,60 @@ public final class CopyUp {
         try {
             int out = fs.create(dst, Native.O_WRONLY, 0600);
             try {
-                fs.copyData(in, out, st.size, st.blocks * 512 >= st.size);
-                chownFd(out, st);
-                fs.fchmod(out, st.perm()); // after chown, which clears set-id bits
-                copyXattrs(src, dst, false);
-                if (originIno != -1) {
-                    wh.writeOrigin(out, originIno);
-                }
-                fs.futimens(out, times(st));
-                durability.settle(fs, out); // before the rename that shows it
+                fill(in, out, src, st, dst, originIno, null); // settled before the rename that shows it
             } finally {
                 fs.close(out);
             }
         } finally {
             fs.close(in);
         }
+    }
+
+    /**
+     * A regular file copied the way the kernel does where it can (ovl_copy_up_tmpfile): built unnamed in the
+     * work directory (O_TMPFILE) and given its name in upper by one link; no rename, and a crash leaves
+     * nothing in work. Returns 0, EEXIST when something took the name meanwhile (it stays; this copy is
+     * freed), or -1 where the upper filesystem has no unnamed files or the link cannot be made (no /proc):
+     * the caller builds a named copy instead, and so does every later copy-up of this mount.
+     */
+    private int copyUnnamed(String src, Stat st, String dst, long originIno, OriginHandle origin) {
+        int out = fs.tryTmpfile(work, Native.O_WRONLY, 0600);
+        if (out < 0) {
+            unnamed = false;
+            return -1;
+        }
+        try {
+            int in = fs.open(src, Native.O_RDONLY);
+            try {
+                fill(in, out, src, st, dst, originIno, origin); // settled before the link that shows it
+            } finally {
+                fs.close(in);
+            }
+            int err = fs.tryLinkTmpfile(out, dst);
+            if (err == 0 || err == Errno.EEXIST) {
+                return err;
+            }
+            unnamed = false;
+            return -1;
+        } finally {
+            fs.close(out);
+        }
+    }
+
+    /** Data, owner, mode, xattrs, origin and times of a copy on its open descriptor, then made safe. */
+    private void fill(int in, int out, String src, Stat st, String dst, long originIno, OriginHandle origin) {
+        fs.copyData(in, out, st.size, st.blocks * 512 >= st.size);
+        chownFd(out, st);
+        fs.fchmod(out, st.perm()); // after chown, which clears set-id bits
+        copyXattrs(src, dst, out, false);
+        if (originIno != -1) {
+            wh.writeOrigin(out, originIno);
+        }
+        if (origin != null) {
+            wh.writeOriginHandle(out, origin);
+        }
+        fs.futimens(out, times(st));
+        durability.settle(fs, out);
     }
 
     private void chown(String dst, Stat st) {
@@ -390,6 +446,11 @@ public final class CopyUp {
 
     /** Copies every xattr except the overlay's private ones. */
     private void copyXattrs(String src, String dst, boolean symlink) {
+        copyXattrs(src, dst, -1, symlink);
+    }
+
+    /** @param fd the copy's open descriptor, or -1: set through {@code dst} */
+    private void copyXattrs(String src, String dst, int fd, boolean symlink) {
         for (String name : fs.listxattr(src)) {
             if (Whiteouts.isPrivateXattr(name)) {
                 continue;
@@ -398,7 +459,7 @@ public final class CopyUp {
             if (v == null) {
                 continue;
             }
-            int e = fs.trySetxattr(dst, name, v);
+            int e = fd >= 0 ? fs.tryFsetxattr(fd, name, v) : fs.trySetxattr(dst, name, v);
             if (e != 0 && !(e == Errno.EPERM && (symlink || !root)) && e != Errno.EOPNOTSUPP) {
                 throw new ErrnoException(e, "copy xattr " + name + " to " + RealFs.printable(dst));
             }

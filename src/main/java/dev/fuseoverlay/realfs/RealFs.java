@@ -534,6 +534,31 @@ public final class RealFs {
         return fd;
     }
 
+    /** O_TMPFILE (with O_DIRECTORY, as the kernel defines it). */
+    public static final int O_TMPFILE = 020000000 | Native.O_DIRECTORY;
+    private static final int AT_SYMLINK_FOLLOW = 0x400;
+
+    /**
+     * An unnamed regular file in directory {@code dir} (O_TMPFILE): its descriptor, or minus the errno
+     * (EOPNOTSUPP, EISDIR, EINVAL where the filesystem has no such files). Freed on its last close unless
+     * {@link #tryLinkTmpfile} gives it a name first; a crash leaves nothing behind.
+     */
+    public int tryTmpfile(String dir, int flags, int mode) {
+        logged("tmpfile in %s 0%o", printable(dir), mode);
+        int fd = (int) at(dir, (d, n) -> C.openat(d, n, flags | O_TMPFILE | Native.O_CLOEXEC, mode));
+        return fd < 0 ? -Native.errno() : fd;
+    }
+
+    /**
+     * Gives an O_TMPFILE its name {@code path} in one step (linkat through /proc/self/fd, which needs no
+     * capability); 0 or the errno (EEXIST: something is there already, and stays).
+     */
+    public int tryLinkTmpfile(int fd, String path) {
+        logged("link fd%d => %s", fd, printable(path));
+        String proc = "/proc/self/fd/" + fd;
+        return at(path, (d, n) -> C.linkat(Native.AT_FDCWD, proc, d, n, AT_SYMLINK_FOLLOW)) < 0 ? Native.errno() : 0;
+    }
+
     public void mkdir(String path, int mode) {
         logged("mkdir %s 0%o", printable(path), mode);
         check(at(path, (d, n) -> C.mkdirat(d, n, mode)), "mkdir", path);
@@ -683,6 +708,13 @@ public final class RealFs {
         logged("setxattr %s %s", printable(path), name);
         return xattr(path, true, (p, f) -> f ? C.setxattr(p, name, value, value.length, 0)
                 : C.lsetxattr(p, name, value, value.length, 0)) < 0 ? Native.errno() : 0;
+    }
+
+    public void fsetxattr(int fd, String name, byte[] value) {
+        int e = tryFsetxattr(fd, name, value);
+        if (e != 0) {
+            throw new ErrnoException(e, "fsetxattr " + name);
+        }
     }
 
     /** fsetxattr on an open descriptor; returns 0 or the errno. */

@@ -87,6 +87,11 @@ public final class Whiteouts {
         fs.setxattr(path, xattr("origin"), h.encode(), 0);
     }
 
+    /** {@link #writeOriginHandle} through an open descriptor of the object (a copy-up's new file). */
+    public void writeOriginHandle(int fd, OriginHandle h) {
+        fs.fsetxattr(fd, xattr("origin"), h.encode());
+    }
+
     /**
      * Marks an upper directory "impure" (trusted.overlay.impure=y) as the kernel does when an entry with an
      * origin is copied or moved into it: its readdir then looks entries up for their inode numbers.

@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fuseoverlay.TestLayers;
+import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.ops.Overlay;
 import dev.fuseoverlay.realfs.Native;
+import dev.fuseoverlay.realfs.RealFs;
 import dev.fuseoverlay.realfs.Stat;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -58,6 +62,44 @@ class CopyUpTest {
         assertEquals(inoBefore, ov.lookup().lookup("/etc/nginx/nginx.conf").ino, "inode number survives copy-up");
         assertEquals(java.util.List.of(), t.real("w").keySet().stream().filter(k -> !k.equals("work")).toList(),
                 "work dir left clean");
+    }
+
+    /** The kernel's way where the upper filesystem allows it: an O_TMPFILE in work, linked into upper. */
+    @Test
+    void aRegularFileIsBuiltUnnamedAndLinkedIntoPlace() {
+        ov.close();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        RealFs logged = new RealFs(new PrintStream(log, true));
+        Overlay o = Overlay.open(LayerStack.open(t.options(), null, logged), logged, false, false);
+        TestLayers.append(o, "/etc/nginx/nginx.conf", "worker 2;\n");
+        String l = log.toString();
+        assertTrue(l.contains("realfs: tmpfile in " + t.work()) && l.contains("realfs: link fd"), l);
+        assertFalse(l.contains("/nginx.conf flags=") || l.lines().anyMatch(x -> x.startsWith("realfs: create ") && x.contains("#fo")),
+                "no named copy of the file: " + l);
+        assertEquals("worker 1;\nworker 2;\n", TestLayers.read(o, "/etc/nginx/nginx.conf"));
+        Stat st = t.fs.lstat(t.upper() + "/etc/nginx/nginx.conf");
+        assertEquals(04640, st.perm());
+        assertEquals(1, st.nlink);
+        assertEquals(lowerBefore, t.real("l0"));
+    }
+
+    /** Where O_TMPFILE is refused (or /proc is missing), a copy is built under a name in work and renamed. */
+    @Test
+    void withoutUnnamedFilesACopyIsBuiltUnderATemporaryName() {
+        long inoBefore = ov.lookup().lookup("/etc/nginx/nginx.conf").ino;
+        CopyUp named = new CopyUp(t.fs, ov.lookup(), ov.whiteouts(), true);
+        named.unnamed = false;
+        named.ensureUpper("/etc/nginx/nginx.conf");
+        String up = t.upper() + "/etc/nginx/nginx.conf";
+        Stat st = t.fs.lstat(up);
+        assertEquals(33, st.uid);
+        assertEquals(04640, st.perm());
+        assertEquals(2000, st.mtimeSec);
+        assertArrayEquals("lower".getBytes(), t.fs.getxattr(up, "user.origin"));
+        assertEquals("worker 1;\n", TestLayers.read(ov, "/etc/nginx/nginx.conf"));
+        assertEquals(inoBefore, ov.lookup().lookup("/etc/nginx/nginx.conf").ino);
+        assertEquals(java.util.List.of(), t.real("w").keySet().stream().filter(k -> !k.equals("work")).toList());
+        assertEquals(lowerBefore, t.real("l0"));
     }
 
     @Test
