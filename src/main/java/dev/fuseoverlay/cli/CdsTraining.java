@@ -1,6 +1,7 @@
 package dev.fuseoverlay.cli;
 
 import dev.fuseoverlay.fuse.Mounter;
+import dev.fuseoverlay.fuse.direct.Requests;
 import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.ops.Caller;
 import dev.fuseoverlay.ops.Overlay;
@@ -22,7 +23,8 @@ import picocli.CommandLine;
  * {@code -XX:ArchiveClassesAtExit}, so that every later JVM maps the classes a mount needs from the archive
  * instead of loading and verifying them from the jar (mount-to-ready is mostly JVM start-up). It walks the
  * code a mount walks (option parsing, layer checks, the core's operations on throw-away layers in a temporary
- * directory, the FUSE adapter's callbacks) without mounting anything, and removes its directory.
+ * directory, the FUSE adapter's callbacks, the /dev/fuse engine's requests) without mounting anything, and
+ * removes its directory.
  */
 public final class CdsTraining {
     private CdsTraining() {}
@@ -73,6 +75,16 @@ public final class CdsTraining {
             ov.unlink("/newdir/moved");
             ov.rmdir("/newdir");
             Mounter.loadClasses(ov);
+            // the /dev/fuse engine's request path, played without a mount: what a mount's first requests
+            // would otherwise load, link and spin (lambdas, method handles) while a workload waits
+            Files.writeString(lower.resolve("other"), "data\n"); // ("file" is whited out by now)
+            Path tree = Files.createDirectories(base.resolve("lower/tree/sub"));
+            Files.writeString(tree.resolve("f"), "f\n");
+            Files.writeString(tree.resolveSibling("g"), "g\n");
+            Files.createLink(tree.resolveSibling("h2"), Files.writeString(tree.resolveSibling("h1"), "h\n"));
+            try (Requests r = new Requests(ov, mo)) {
+                r.rehearse("dir", "other", "tree");
+            }
         }
     }
 }

@@ -42,7 +42,7 @@ import jnr.ffi.Pointer;
 public final class DevFuse {
     static final int MAX_WRITE = 1 << 20;
     /** A request buffer: header, fuse_write_in and the largest write, with room to spare. */
-    private static final int BUFFER = MAX_WRITE + 8192;
+    static final int BUFFER = MAX_WRITE + 8192;
     /** Default cache time with this engine: every change goes through us, so the kernel's view stays exact. */
     public static final double DEFAULT_TTL = 86400;
     private static final int NO_REPLY = Integer.MIN_VALUE;
@@ -84,7 +84,7 @@ public final class DevFuse {
     /** The kernel opens directories without asking (FUSE_NO_OPENDIR_SUPPORT, Linux 5.1+). */
     private volatile boolean noOpendir;
 
-    private DevFuse(Overlay ov, int dev, String mountPoint, MountOptions o, PrintStream debug, long rootIno) {
+    DevFuse(Overlay ov, int dev, String mountPoint, MountOptions o, PrintStream debug, long rootIno) {
         this.ov = ov;
         this.dev = dev;
         this.mountPoint = mountPoint;
@@ -249,7 +249,7 @@ public final class DevFuse {
     }
 
     /** The exception-to-errno barrier: answers one request into {@code out}; returns the reply's length. */
-    private int handle(Pointer in, int len, Pointer out, Pointer st) {
+    int handle(Pointer in, int len, Pointer out, Pointer st) {
         int opcode = in.getInt(Wire.IN_OPCODE);
         long unique = in.getLong(Wire.IN_UNIQUE);
         long node = in.getLong(Wire.IN_NODEID);
