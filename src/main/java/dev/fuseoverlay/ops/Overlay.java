@@ -60,6 +60,9 @@ public final class Overlay implements AutoCloseable {
         this.upper = layers.upper();
         this.copyUp = upper == null ? null : new CopyUp(fs, lookup, wh, fsync);
         this.fsync = fsync;
+        if (upper != null && devices) {
+            wh.shareIn(layers.workDir());
+        }
     }
 
     /**
@@ -1051,7 +1054,7 @@ public final class Overlay implements AutoCloseable {
         String replaced = "upper copy replaced by a whiteout (" + holder.label() + " still has it)";
         // replace the upper object by a whiteout in one step: build the whiteout in work, swap, drop the old
         String tmp = copyUp.tempName();
-        if (wh.devices() && fs.tryMknod(tmp, Stat.S_IFCHR, 0) == 0) {
+        if (wh.devices() && wh.tryDevice(tmp) == 0) {
             if (!e.isDir()) {
                 fs.rename(tmp, dst);
                 return replaced;

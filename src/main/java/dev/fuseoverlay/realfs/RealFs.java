@@ -597,6 +597,12 @@ public final class RealFs {
         check(at(existing, (d1, n1) -> at(path, (d2, n2) -> C.linkat(d1, n1, d2, n2, 0))), "link", path);
     }
 
+    /** link(2); returns 0 or the errno (EEXIST, EMLINK, EPERM: for callers with another way). */
+    public int tryLink(String existing, String path) {
+        logged("link %s => %s", printable(existing), printable(path));
+        return at(existing, (d1, n1) -> at(path, (d2, n2) -> C.linkat(d1, n1, d2, n2, 0))) < 0 ? Native.errno() : 0;
+    }
+
     public void rename(String from, String to) {
         logged("rename %s => %s", printable(from), printable(to));
         check(at(from, (d1, n1) -> at(to, (d2, n2) -> C.renameat2(d1, n1, d2, n2, 0))), "rename", from);

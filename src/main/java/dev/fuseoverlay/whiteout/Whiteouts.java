@@ -140,11 +140,63 @@ public final class Whiteouts {
     }
 
     /**
-     * Creates a whiteout at a real path where nothing exists yet: a 0/0 character device, or an AUFS
-     * {@code .wh.} file beside it when device nodes cannot be made here.
+     * Shares one whiteout inode among the whiteouts this mount makes, as the kernel does (its whiteout
+     * cache, Linux 5.8 on): a new whiteout is a hard link of a 0/0 device kept in {@code workDir}, a
+     * directory entry instead of a new inode (on ext4 about 5 us instead of 50). Where links are refused, or
+     * the shared inode has as many as the filesystem allows (EMLINK), a whiteout gets a node of its own.
+     */
+    public void shareIn(String workDir) {
+        this.sharedDir = workDir;
+    }
+
+    /** The work directory holding the shared whiteout; null: no sharing. */
+    private volatile String sharedDir;
+    /** The shared whiteout's path, made on first use; null until then. */
+    private volatile String shared;
+    private int sharedCount;
+
+    /**
+     * Makes a whiteout device at {@code path} (nothing there yet): a link of the shared one, or a node of its
+     * own. Returns 0 or the errno of mknod (EPERM, EOPNOTSUPP: no device nodes here).
+     */
+    public int tryDevice(String path) {
+        if (sharedDir != null) {
+            String s = shared != null ? shared : newShared();
+            if (s != null) {
+                int e = fs.tryLink(s, path);
+                if (e == 0 || e == Errno.EEXIST) {
+                    return e;
+                }
+                if (e == Errno.EMLINK) {
+                    newShared(); // full: the next ones link a fresh one; this one gets its own node
+                } else {
+                    sharedDir = null; // links refused here (the kernel stops sharing too)
+                }
+            }
+        }
+        return fs.tryMknod(path, Stat.S_IFCHR, 0);
+    }
+
+    private synchronized String newShared() {
+        String dir = sharedDir;
+        if (dir == null) {
+            return null;
+        }
+        String s = dir + "/#fo-whiteout-" + (++sharedCount);
+        if (fs.tryMknod(s, Stat.S_IFCHR, 0) != 0) {
+            sharedDir = null;
+            return null;
+        }
+        shared = s;
+        return s;
+    }
+
+    /**
+     * Creates a whiteout at a real path where nothing exists yet: a 0/0 character device (see
+     * {@link #shareIn}), or an AUFS {@code .wh.} file beside it when device nodes cannot be made here.
      */
     public void create(String path) {
-        int e = devices ? fs.tryMknod(path, Stat.S_IFCHR, 0) : Errno.EPERM;
+        int e = devices ? tryDevice(path) : Errno.EPERM;
         if (e == Errno.EPERM || e == Errno.EOPNOTSUPP) {
             int slash = path.lastIndexOf('/');
             fs.close(fs.create(path.substring(0, slash + 1) + PREFIX + path.substring(slash + 1), 1, 0));

@@ -55,6 +55,28 @@ class NamespaceTest {
         assertLowersUnchanged();
     }
 
+    /** The kernel's whiteout cache: every whiteout a mount makes is a hard link of one 0/0 device in work. */
+    @Test
+    void whiteoutsShareOneInodeAsTheKernelsDo() {
+        ov.unlink("/app/menu.txt");
+        ov.unlink("/shared.txt");
+        TestLayers.append(ov, "/app/base.txt", "!");
+        ov.unlink("/app/base.txt"); // an upper copy replaced by a whiteout in one rename
+        Stat a = t.fs.lstat(t.upper() + "/app/menu.txt");
+        Stat b = t.fs.lstat(t.upper() + "/shared.txt");
+        Stat c = t.fs.lstat(t.upper() + "/app/base.txt");
+        for (Stat st : List.of(a, b, c)) {
+            assertTrue(st.isWhiteoutDevice());
+            assertEquals(a.ino, st.ino, "one shared inode");
+        }
+        assertEquals(4, a.nlink, "three whiteouts and the one kept in work");
+        for (String p : List.of("/app/menu.txt", "/shared.txt", "/app/base.txt")) {
+            assertNull(ov.lookup().find(p));
+        }
+        assertEquals(List.of("conf"), TestLayers.ls(ov, "/app"));
+        assertLowersUnchanged();
+    }
+
     @Test
     void unlinkOfAnUpperOnlyFileRemovesIt() {
         TestLayers.createFile(ov, "/new.txt", "n");
