@@ -169,6 +169,9 @@ public final class Lookup {
             }
             String real = dirReal + "/" + leaf;
             boolean atTop = miss != null && absolute == null && next == 1;
+            // nothing below this layer to hide or to redirect into: its opaque and redirect marks are not
+            // read (the kernel's d->last)
+            boolean last = absolute == null ? next >= parent.stack.length : next >= all.size();
             Stat st = fs.lstat(real);
             if (st == null) {
                 boolean aufs = wh.hasAufsWhiteout(dirReal, leaf);
@@ -216,12 +219,12 @@ public final class Lookup {
                     }
                     wantData = true; // metadata here, data from a layer below (by the same name or its redirect)
                     metacopyTop = found.size() == 1;
-                } else if (wh.isOpaque(real)) {
+                } else if (!last && wh.isOpaque(real)) {
                     opaque = found.size() == 1;
                     break;
                 }
             }
-            String redirect = followRedirects || wantData ? wh.readRedirect(real) : null;
+            String redirect = (followRedirects && !last) || wantData ? wh.readRedirect(real) : null;
             if (redirect != null) {
                 if (redirect.startsWith("/")) {
                     absolute = redirect;
