@@ -170,8 +170,10 @@ public final class Lookup {
             String real = dirReal + "/" + leaf;
             boolean atTop = miss != null && absolute == null && next == 1;
             // nothing below this layer to hide or to redirect into: its opaque and redirect marks are not
-            // read (the kernel's d->last)
-            boolean last = absolute == null ? next >= parent.stack.length : next >= all.size();
+            // read (the kernel's d->last). Where redirects are followed, a directory may have parts in any
+            // layer below it, its parent's or not: only the bottom layer is last then.
+            boolean last = followRedirects ? layer.index() >= all.size() - 1
+                    : absolute == null ? next >= parent.stack.length : next >= all.size();
             Stat st = fs.lstat(real);
             if (st == null) {
                 boolean aufs = wh.hasAufsWhiteout(dirReal, leaf);

@@ -77,6 +77,22 @@ class NamespaceTest {
         assertLowersUnchanged();
     }
 
+    /**
+     * redirect_dir=on: a lower directory moved into a new (upper-only, opaque) directory finds its lower
+     * parts through its redirect, though its new parent has no lower layer (unionmount-testsuite's
+     * rename-move-dir, "move populated dir into a new dir").
+     */
+    @Test
+    void aDirectoryMovedIntoANewDirectoryFollowsItsRedirect() {
+        ov.setRedirectDir("on");
+        ov.mkdir("/app/new", 0755, new Caller(0, 0));
+        ov.rename("/old", "/app/new/old");
+        assertEquals(List.of("x"), TestLayers.ls(ov, "/app/new/old"));
+        assertEquals("deep", TestLayers.read(ov, "/app/new/old/x/deep.txt"));
+        assertNull(ov.lookup().find("/old"));
+        assertLowersUnchanged();
+    }
+
     @Test
     void unlinkOfAnUpperOnlyFileRemovesIt() {
         TestLayers.createFile(ov, "/new.txt", "n");
