@@ -5,11 +5,14 @@ import dev.fuseoverlay.layer.Layer;
 import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
+import dev.fuseoverlay.realfs.Native;
 import dev.fuseoverlay.realfs.RealFs;
 import dev.fuseoverlay.realfs.Stat;
 import dev.fuseoverlay.whiteout.Whiteouts;
 import java.util.ArrayList;
 import java.util.List;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 
 /**
  * Resolves merged paths to real objects, one component at a time, like the kernel's {@code ovl_lookup}:
@@ -44,6 +47,19 @@ public final class Lookup {
     private volatile Index index;
     /** Bumped by every invalidation, so a lookup that raced with a change is not cached. */
     private volatile long generation;
+
+    /**
+     * Per thread: the {@code struct stat} of the top object the thread's last computed lookup found, with its
+     * real path and the generation then, so that the getattr that follows in the same request (every LOOKUP
+     * and READDIRPLUS entry) need not stat it again ({@link #freshTop}).
+     */
+    private static final class Fresh {
+        final Pointer buf = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE, true);
+        String real;
+        long generation;
+    }
+
+    private static final ThreadLocal<Fresh> FRESH = ThreadLocal.withInitial(Fresh::new);
 
     public Lookup(LayerStack layers, RealFs fs, Whiteouts wh) {
         this.layers = layers;
@@ -211,6 +227,10 @@ public final class Lookup {
                 found.add(new LayerPath(layer, real));
                 if (top == null) {
                     top = st;
+                    Fresh f = FRESH.get();
+                    RealFs.copyLastStat(f.buf); // st was read from it just now
+                    f.real = real;
+                    f.generation = generation;
                 } else if (firstLower == null) {
                     firstLower = st;
                 }
@@ -339,6 +359,26 @@ public final class Lookup {
             entries.put(path, new Entry(path, new LayerPath[] {new LayerPath(up, real)}, st.type(), mapIno(up, st.ino),
                     opaque && st.isDir(), false, false, true));
         }
+    }
+
+    /** Starts a request's lookup: no stat of an earlier one is offered by {@link #freshTop}. */
+    public static void forgetFresh() {
+        FRESH.get().real = null;
+    }
+
+    /**
+     * Copies into {@code st} the {@code struct stat} this thread's lookup took of {@code e}'s top object since
+     * {@link #forgetFresh}, if it did and nothing was invalidated since; false when the caller must stat.
+     */
+    public boolean freshTop(Entry e, Pointer st) {
+        Fresh f = FRESH.get();
+        String real = f.real;
+        f.real = null;
+        if (real == null || f.generation != generation || !real.equals(e.top().real())) {
+            return false;
+        }
+        f.buf.transferTo(0, st, 0, Stat.SIZE);
+        return true;
     }
 
     /** Forgets what is known of one path (after its layers changed). */

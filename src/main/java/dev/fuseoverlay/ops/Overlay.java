@@ -282,10 +282,13 @@ public final class Overlay implements AutoCloseable {
      * object (the /dev/fuse engine) needs to know whether the object is still only in a lower layer.
      */
     public Entry getattrEntry(String path, Pointer st) {
+        Lookup.forgetFresh();
         Entry e = lookup.lookup(path);
-        int err = fs.lstatInto(e.top().real(), st);
-        if (err != 0) {
-            throw new ErrnoException(err == Errno.ENOTDIR ? Errno.ENOENT : err, path);
+        if (!lookup.freshTop(e, st)) { // (a lookup made just now has the stat already)
+            int err = fs.lstatInto(e.top().real(), st);
+            if (err != 0) {
+                throw new ErrnoException(err == Errno.ENOTDIR ? Errno.ENOENT : err, path);
+            }
         }
         patch(e, st);
         indexNlink(e, st);

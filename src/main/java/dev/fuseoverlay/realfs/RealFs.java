@@ -222,6 +222,15 @@ public final class RealFs {
         throw new ErrnoException(e, "lstat " + printable(path));
     }
 
+    /**
+     * Copies the {@code struct stat} of this thread's last successful {@link #lstat} or {@link #fstat} (the
+     * buffer {@link Stat} was read from) into {@code to}: for a caller that needs the raw structure of an
+     * object it has just stat'ed, without asking the kernel again.
+     */
+    public static void copyLastStat(Pointer to) {
+        Native.statBuffer().transferTo(0, to, 0, Stat.SIZE);
+    }
+
     /** lstat straight into a caller's {@code struct stat} buffer; returns 0 or the errno. */
     public int lstatInto(String path, Pointer buf) {
         return C.fstatat(dirfd(path), rel(path), buf, Native.AT_SYMLINK_NOFOLLOW) < 0 ? Native.errno() : 0;
