@@ -380,12 +380,17 @@ public final class CopyUp {
      * A regular file copied the way the kernel does where it can (ovl_copy_up_tmpfile): built unnamed in the
      * work directory (O_TMPFILE) and given its name in upper by one link; no rename, and a crash leaves
      * nothing in work. Returns 0, EEXIST when something took the name meanwhile (it stays; this copy is
-     * freed), or -1 where the upper filesystem has no unnamed files or the link cannot be made (no /proc):
-     * the caller builds a named copy instead, and so does every later copy-up of this mount.
+     * freed), or -1 where the upper filesystem has no unnamed files or the link cannot be made (no /proc,
+     * a security module's no): the caller builds a named copy instead, and so does every later copy-up of
+     * this mount. Other errors (a full disk) fail the copy-up, as they would the named way.
      */
     private int copyUnnamed(String src, Stat st, String dst, long originIno, OriginHandle origin) {
         int out = fs.tryTmpfile(work, Native.O_WRONLY, 0600);
         if (out < 0) {
+            int e = -out;
+            if (e != Errno.EOPNOTSUPP && e != Errno.EISDIR && e != Errno.EINVAL && e != Errno.EPERM) {
+                throw new ErrnoException(e, "copy-up of " + RealFs.printable(src) + ": unnamed file in work");
+            }
             unnamed = false;
             return -1;
         }
@@ -399,6 +404,9 @@ public final class CopyUp {
             int err = fs.tryLinkTmpfile(out, dst);
             if (err == 0 || err == Errno.EEXIST) {
                 return err;
+            }
+            if (err == Errno.ENOSPC || err == Errno.EDQUOT || (err == Errno.ENOENT && Files.isDirectory(Path.of("/proc/self/fd")))) {
+                throw new ErrnoException(err, "copy-up link into " + RealFs.printable(dst)); // not the way: the place
             }
             unnamed = false;
             return -1;

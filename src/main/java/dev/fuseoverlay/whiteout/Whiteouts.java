@@ -149,6 +149,7 @@ public final class Whiteouts {
         this.sharedDir = workDir;
     }
 
+
     /** The work directory holding the shared whiteout; null: no sharing. */
     private volatile String sharedDir;
     /** The shared whiteout's path, made on first use; null until then. */
@@ -164,8 +165,8 @@ public final class Whiteouts {
             String s = shared != null ? shared : newShared();
             if (s != null) {
                 int e = fs.tryLink(s, path);
-                if (e == 0 || e == Errno.EEXIST) {
-                    return e;
+                if (e == 0 || e == Errno.EEXIST || e == Errno.ENOSPC || e == Errno.EDQUOT) {
+                    return e; // (a full disk: no node of its own either)
                 }
                 if (e == Errno.EMLINK) {
                     newShared(); // full: the next ones link a fresh one; this one gets its own node
@@ -183,8 +184,11 @@ public final class Whiteouts {
             return null;
         }
         String s = dir + "/#fo-whiteout-" + (++sharedCount);
-        if (fs.tryMknod(s, Stat.S_IFCHR, 0) != 0) {
-            sharedDir = null;
+        int e = fs.tryMknod(s, Stat.S_IFCHR, 0);
+        if (e != 0) {
+            if (e != Errno.ENOSPC && e != Errno.EDQUOT) {
+                sharedDir = null; // no device nodes in work: no sharing (a full disk may pass)
+            }
             return null;
         }
         shared = s;
