@@ -101,11 +101,11 @@ public final class Extractor {
             return; // other AUFS metadata (.wh..wh.plnk, .wh..wh.aufs): not part of the tree
         }
         if (base.startsWith(Whiteouts.PREFIX)) {
-            whiteout(root + "/" + (parentRel.isEmpty() ? "" : parentRel + "/") + base.substring(Whiteouts.PREFIX.length()));
+            whiteout(root + "/" + (parentRel.isEmpty() ? "" : parentRel + "/") + base.substring(Whiteouts.PREFIX.length()), e.mtime);
             return;
         }
         if (e.type == TarEntry.CHAR && e.devMajor == 0 && e.devMinor == 0) {
-            whiteout(path);
+            whiteout(path, e.mtime);
             return;
         }
         if (e.type == TarEntry.CHAR || e.type == TarEntry.BLOCK) {
@@ -206,13 +206,17 @@ public final class Extractor {
         dirTimes.clear();
     }
 
-    private void whiteout(String path) {
+    /** A whiteout at {@code path} with the entry's time (so that exporting the tree again gives the same archive). */
+    private void whiteout(String path, long mtime) {
         Stat old = fs.lstat(path);
         if (old != null) {
             fs.removeTree(path);
         }
         wo.create(path);
         whiteouts++;
+        if (fs.lstat(path) != null) { // (not where it had to be written as a .wh. file beside it)
+            fs.utimens(path, new long[] {mtime, 0, mtime, 0});
+        }
     }
 
     private void xattrs(String path, TarEntry e, boolean symlink) {

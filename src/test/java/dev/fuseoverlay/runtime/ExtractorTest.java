@@ -114,6 +114,7 @@ class ExtractorTest {
         Files.createSymbolicLink(src.resolve("a/link"), Path.of("b/f"));
         Files.createLink(src.resolve("a/hard"), src.resolve("a/b/f"));
         fs.mknod(src + "/gone", Stat.S_IFCHR, 0); // an upper's whiteout
+        fs.utimens(src + "/gone", new long[] {1_500_000_000L, 0, 1_500_000_000L, 0}); // its time travels too
         fs.setxattr(src + "/a/b", "user.overlay.opaque", new byte[] {'y'}, 0);
         fs.setxattr(src + "/a/b/f", "user.keep", "v".getBytes(StandardCharsets.US_ASCII), 0);
         fs.setxattr(src + "/a/b/f", "user.overlay.fuseoverlay.ino", "5".getBytes(StandardCharsets.US_ASCII), 0);
