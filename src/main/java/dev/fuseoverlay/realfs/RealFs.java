@@ -602,8 +602,10 @@ public final class RealFs {
     }
 
     public void link(String existing, String path) {
-        logged("link %s => %s", printable(existing), printable(path));
-        check(at(existing, (d1, n1) -> at(path, (d2, n2) -> C.linkat(d1, n1, d2, n2, 0))), "link", path);
+        int e = tryLink(existing, path);
+        if (e != 0) {
+            throw new ErrnoException(e, "link " + printable(path));
+        }
     }
 
     /** link(2); returns 0 or the errno (EEXIST, EMLINK, EPERM: for callers with another way). */
