@@ -31,7 +31,7 @@ final class DiffCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RealFs fs = new RealFs(null);
-        String up = Native.C.realpath(Args.bytes(upper), null);
+        String up = Native.C.realpath(Native.cstr(Args.bytes(upper)), null);
         Stat st = up == null ? null : fs.lstat(up);
         if (st == null || !st.isDir()) {
             throw new OptionsException("upper " + upper + ": not a directory");

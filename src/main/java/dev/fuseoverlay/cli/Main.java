@@ -140,7 +140,7 @@ public final class Main implements Callable<Integer> {
         String mountPoint = Args.bytes(positional.get(positional.size() - 1));
         RealFs fs = new RealFs(debug ? System.err : null);
         LayerStack layers = LayerStack.open(o, mountPoint, fs);
-        String mnt = Native.C.realpath(mountPoint, null);
+        String mnt = Native.C.realpath(Native.cstr(mountPoint), null);
         Mounter.checkMachine();
         if (!foreground && !serve && !debug) {
             return daemonize();
@@ -176,7 +176,7 @@ public final class Main implements Callable<Integer> {
     private static void detach() {
         System.out.println("READY");
         System.out.flush();
-        int devnull = Native.C.open("/dev/null", Native.O_RDWR, 0);
+        int devnull = Native.C.open(Native.cstr("/dev/null"), Native.O_RDWR, 0);
         Native.C.dup2(devnull, 0);
         Native.C.dup2(devnull, 1);
         Native.C.dup2(devnull, 2);

@@ -43,7 +43,7 @@ public final class Mounter {
 
     /** Checks what a mount needs from the machine, each failure one line naming the fix. */
     public static void checkMachine() {
-        int fd = Native.C.open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC, 0);
+        int fd = Native.C.open(Native.cstr("/dev/fuse"), Native.O_RDWR | Native.O_CLOEXEC, 0);
         if (fd < 0) {
             int e = Native.errno();
             throw new OptionsException("cannot open /dev/fuse: " + Native.strerror(e)

@@ -123,7 +123,7 @@ public final class LayerStack {
     private static String canonicalDir(String role, String path, RealFs fs) {
         LibC c = Native.C;
         String abs = path.startsWith("/") ? path : System.getProperty("user.dir") + "/" + path;
-        String real = c.realpath(abs, null);
+        String real = c.realpath(Native.cstr(abs), null);
         if (real == null) {
             throw new OptionsException(role + " " + show(path) + ": " + Native.strerror(Native.errno()));
         }

@@ -115,7 +115,7 @@ public final class Overlay implements AutoCloseable {
      * in use by another mount: two mounts cleaning and filling one work/ would destroy each other's copy-ups.
      */
     private static int lockWorkdir(String workdir) {
-        int fd = C.open(workdir, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        int fd = C.open(Native.cstr(workdir), Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
         if (fd < 0 || C.flock(fd, 2 /* LOCK_EX */ | 4 /* LOCK_NB */) < 0) {
             int e = Native.errno();
             if (fd >= 0) {
@@ -955,7 +955,7 @@ public final class Overlay implements AutoCloseable {
         if (write && !d.upper()) {
             throw new ErrnoException(Errno.EROFS, "reopen of an unlinked lower file for writing");
         }
-        int fd = C.open("/proc/self/fd/" + d.fd(), (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY)) | Native.O_CLOEXEC, 0);
+        int fd = C.open(Native.cstr("/proc/self/fd/" + d.fd()), (flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_NOCTTY)) | Native.O_CLOEXEC, 0);
         if (fd < 0) {
             throw new ErrnoException(Native.errno(), "reopen");
         }

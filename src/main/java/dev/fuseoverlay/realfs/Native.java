@@ -25,6 +25,15 @@ public final class Native {
 
     private Native() {}
 
+    /**
+     * A name as the C calls take it: its bytes (every char of our names is one byte, see {@link LibC});
+     * jnr-ffi adds the NUL. Cheaper than a String parameter, which jnr-ffi runs through a CharsetEncoder
+     * char by char on every call (4 us a call on a young JVM, 0.5 us warm, against 1 us and 0.1 us).
+     */
+    public static byte[] cstr(String s) {
+        return s == null ? null : s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     public static int errno() {
         return RUNTIME.getLastError();
     }

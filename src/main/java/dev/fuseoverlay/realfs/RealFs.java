@@ -1,6 +1,7 @@
 package dev.fuseoverlay.realfs;
 
 import static dev.fuseoverlay.realfs.Native.C;
+import static dev.fuseoverlay.realfs.Native.cstr;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ public final class RealFs {
 
     /** Makes paths under {@code root} resolve relative to a descriptor of it. */
     public synchronized void addRoot(String root) {
-        int fd = C.open(root, Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        int fd = C.open(cstr(root), Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
         if (fd < 0) {
             throw fail("open", root);
         }
@@ -82,7 +83,7 @@ public final class RealFs {
     /** A call relative to a directory descriptor; returns what the C call returns (-1 and errno on failure). */
     @FunctionalInterface
     private interface AtCall {
-        long apply(int dirfd, String name);
+        long apply(int dirfd, byte[] name);
     }
 
     /**
@@ -94,19 +95,19 @@ public final class RealFs {
     private long at(String path, AtCall call) {
         int i = rootIndex(path);
         if (i < 0) {
-            return call.apply(Native.AT_FDCWD, path);
+            return call.apply(Native.AT_FDCWD, cstr(path));
         }
         String rel = rel(path);
         int slash = rel.lastIndexOf('/');
         if (slash < 0) {
-            return call.apply(rootFds[i], rel);
+            return call.apply(rootFds[i], cstr(rel));
         }
         int dfd = openBeneath(rootFds[i], rel.substring(0, slash), Native.O_PATH | Native.O_DIRECTORY);
         if (dfd < 0) {
             return -1;
         }
         try {
-            return call.apply(dfd, rel.substring(slash + 1));
+            return call.apply(dfd, cstr(rel.substring(slash + 1)));
         } finally {
             int e = Native.errno();
             C.close(dfd);
@@ -119,13 +120,13 @@ public final class RealFs {
         how.putLong(0, flags | Native.O_CLOEXEC);
         how.putLong(8, 0);
         how.putLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-        return (int) C.syscall(SYS_OPENAT2, dirfd, rel, how, 24);
+        return (int) C.syscall(SYS_OPENAT2, dirfd, cstr(rel), how, 24);
     }
 
     /** An xattr call on a path: {@code follow} says whether the path may be followed (a /proc/self/fd name). */
     @FunctionalInterface
     private interface XattrCall {
-        long apply(String path, boolean follow);
+        long apply(byte[] path, boolean follow);
     }
 
     /**
@@ -145,7 +146,7 @@ public final class RealFs {
             int i = rootIndex(path);
             String via = i < 0 ? path : "/proc/self/fd/" + rootFds[i] + "/" + rel(path);
             if (via.length() < 4000) {
-                return call.apply(via, false);
+                return call.apply(cstr(via), false);
             }
         }
         int fd = (int) at(path, (d, n) -> C.openat(d, n, Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0));
@@ -153,7 +154,7 @@ public final class RealFs {
             return -1;
         }
         try {
-            return call.apply("/proc/self/fd/" + fd, true);
+            return call.apply(cstr("/proc/self/fd/" + fd), true);
         } finally {
             int e = Native.errno();
             C.close(fd);
@@ -196,7 +197,7 @@ public final class RealFs {
     /** lstat; null when nothing is there (ENOENT, ENOTDIR). */
     public Stat lstat(String path) {
         Pointer buf = Native.statBuffer();
-        if (C.fstatat(dirfd(path), rel(path), buf, Native.AT_SYMLINK_NOFOLLOW) < 0) {
+        if (C.fstatat(dirfd(path), cstr(rel(path)), buf, Native.AT_SYMLINK_NOFOLLOW) < 0) {
             int e = Native.errno();
             if (e == Errno.ENOENT || e == Errno.ENOTDIR) {
                 return null;
@@ -212,7 +213,7 @@ public final class RealFs {
      */
     public boolean exists(String path) {
         Pointer buf = Native.statBuffer();
-        if (C.fstatat(dirfd(path), rel(path), buf, Native.AT_SYMLINK_NOFOLLOW) == 0) {
+        if (C.fstatat(dirfd(path), cstr(rel(path)), buf, Native.AT_SYMLINK_NOFOLLOW) == 0) {
             return true;
         }
         int e = Native.errno();
@@ -233,7 +234,7 @@ public final class RealFs {
 
     /** lstat straight into a caller's {@code struct stat} buffer; returns 0 or the errno. */
     public int lstatInto(String path, Pointer buf) {
-        return C.fstatat(dirfd(path), rel(path), buf, Native.AT_SYMLINK_NOFOLLOW) < 0 ? Native.errno() : 0;
+        return C.fstatat(dirfd(path), cstr(rel(path)), buf, Native.AT_SYMLINK_NOFOLLOW) < 0 ? Native.errno() : 0;
     }
 
     public Stat fstat(int fd) {
@@ -250,10 +251,11 @@ public final class RealFs {
 
     /** The value of an xattr, or null when the object has none of that name (or no xattr support). */
     public byte[] getxattr(String path, String name) {
+        byte[] nm = cstr(name);
         byte[] buf = new byte[256];
         while (true) {
             byte[] b = buf;
-            long n = xattr(path, (p, f) -> f ? C.getxattr(p, name, b, b.length) : C.lgetxattr(p, name, b, b.length));
+            long n = xattr(path, (p, f) -> f ? C.getxattr(p, nm, b, b.length) : C.lgetxattr(p, nm, b, b.length));
             if (n >= 0) {
                 return java.util.Arrays.copyOf(buf, (int) n);
             }
@@ -264,7 +266,7 @@ public final class RealFs {
             if (e != Errno.ERANGE) {
                 throw new ErrnoException(e, "getxattr " + printable(path) + " " + name);
             }
-            long size = xattr(path, (p, f) -> f ? C.getxattr(p, name, (byte[]) null, 0) : C.lgetxattr(p, name, (byte[]) null, 0));
+            long size = xattr(path, (p, f) -> f ? C.getxattr(p, nm, (byte[]) null, 0) : C.lgetxattr(p, nm, (byte[]) null, 0));
             if (size < 0) {
                 throw fail("getxattr", path);
             }
@@ -275,7 +277,8 @@ public final class RealFs {
     /** getxattr into a caller's buffer; returns the size or {@code -errno}. */
     public long getxattrInto(String path, String name, Pointer value, long size) {
         Pointer v = size == 0 ? null : value;
-        long n = xattr(path, (p, f) -> f ? C.getxattr(p, name, v, size) : C.lgetxattr(p, name, v, size));
+        byte[] nm = cstr(name);
+        long n = xattr(path, (p, f) -> f ? C.getxattr(p, nm, v, size) : C.lgetxattr(p, nm, v, size));
         return n < 0 ? -Native.errno() : n;
     }
 
@@ -312,7 +315,7 @@ public final class RealFs {
 
     public String readlink(String path) {
         byte[] buf = new byte[4096];
-        long n = C.readlinkat(dirfd(path), rel(path), buf, buf.length);
+        long n = C.readlinkat(dirfd(path), cstr(rel(path)), buf, buf.length);
         if (n < 0) {
             throw fail("readlink", path);
         }
@@ -364,7 +367,7 @@ public final class RealFs {
     }
 
     public int statvfsInto(String path, Pointer buf) {
-        return C.statvfs(path, buf) < 0 ? Native.errno() : 0;
+        return C.statvfs(cstr(path), buf) < 0 ? Native.errno() : 0;
     }
 
     /**
@@ -466,7 +469,7 @@ public final class RealFs {
         Pointer h = HANDLE_BUF.get();
         h.putInt(0, MAX_HANDLE_SZ);
         int[] mountId = new int[1];
-        if (C.name_to_handle_at(dirfd(path), rel(path), h, mountId, 0) < 0) {
+        if (C.name_to_handle_at(dirfd(path), cstr(rel(path)), h, mountId, 0) < 0) {
             int e = Native.errno();
             if (e == Errno.EOPNOTSUPP || e == Errno.ENOENT || e == Errno.ENOTDIR) {
                 return null;
@@ -488,7 +491,7 @@ public final class RealFs {
      * its s_uuid is then.
      */
     public byte[] fsUuid(String dir) {
-        int fd = C.open(dir, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        int fd = C.open(cstr(dir), Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
         if (fd < 0) {
             throw fail("open", dir);
         }
@@ -511,7 +514,7 @@ public final class RealFs {
      */
     public int openByHandle(String root, FileHandle fh) {
         // not the root's O_PATH descriptor: open_by_handle_at refuses those (EBADF)
-        int mountFd = C.open(root, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        int mountFd = C.open(cstr(root), Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
         if (mountFd < 0 || fh.bytes().length > MAX_HANDLE_SZ) {
             if (mountFd >= 0) {
                 C.close(mountFd);
@@ -564,7 +567,7 @@ public final class RealFs {
      */
     public int tryLinkTmpfile(int fd, String path) {
         logged("link fd%d => %s", fd, printable(path));
-        String proc = "/proc/self/fd/" + fd;
+        byte[] proc = cstr("/proc/self/fd/" + fd);
         return at(path, (d, n) -> C.linkat(Native.AT_FDCWD, proc, d, n, AT_SYMLINK_FOLLOW)) < 0 ? Native.errno() : 0;
     }
 
@@ -598,7 +601,7 @@ public final class RealFs {
 
     public void symlink(String target, String path) {
         logged("symlink %s -> %s", printable(path), printable(target));
-        check(at(path, (d, n) -> C.symlinkat(target, d, n)), "symlink", path);
+        check(at(path, (d, n) -> C.symlinkat(cstr(target), d, n)), "symlink", path);
     }
 
     public void link(String existing, String path) {
@@ -693,7 +696,7 @@ public final class RealFs {
     /** The filesystem type (statfs f_type, e.g. 0xEF53 for ext4) of the filesystem holding {@code path}. */
     public long fsType(String path) {
         Pointer buf = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 128, true); // struct statfs: 120 bytes
-        if (C.statfs(path, buf) < 0) {
+        if (C.statfs(cstr(path), buf) < 0) {
             throw fail("statfs", path);
         }
         return buf.getLong(0);
@@ -716,15 +719,17 @@ public final class RealFs {
 
     public void setxattr(String path, String name, byte[] value, int flags) {
         logged("setxattr %s %s", printable(path), name);
-        check((int) xattr(path, true, (p, f) -> f ? C.setxattr(p, name, value, value.length, flags)
-                : C.lsetxattr(p, name, value, value.length, flags)), "setxattr", path);
+        byte[] nm = cstr(name);
+        check((int) xattr(path, true, (p, f) -> f ? C.setxattr(p, nm, value, value.length, flags)
+                : C.lsetxattr(p, nm, value, value.length, flags)), "setxattr", path);
     }
 
     /** setxattr; returns 0 or the errno (for probes and optional metadata). */
     public int trySetxattr(String path, String name, byte[] value) {
         logged("setxattr %s %s", printable(path), name);
-        return xattr(path, true, (p, f) -> f ? C.setxattr(p, name, value, value.length, 0)
-                : C.lsetxattr(p, name, value, value.length, 0)) < 0 ? Native.errno() : 0;
+        byte[] nm = cstr(name);
+        return xattr(path, true, (p, f) -> f ? C.setxattr(p, nm, value, value.length, 0)
+                : C.lsetxattr(p, nm, value, value.length, 0)) < 0 ? Native.errno() : 0;
     }
 
     public void fsetxattr(int fd, String name, byte[] value) {
@@ -737,18 +742,20 @@ public final class RealFs {
     /** fsetxattr on an open descriptor; returns 0 or the errno. */
     public int tryFsetxattr(int fd, String name, byte[] value) {
         logged("fsetxattr fd%d %s", fd, name);
-        return C.fsetxattr(fd, name, value, value.length, 0) < 0 ? Native.errno() : 0;
+        return C.fsetxattr(fd, cstr(name), value, value.length, 0) < 0 ? Native.errno() : 0;
     }
 
     public void setxattr(String path, String name, Pointer value, long size, int flags) {
         logged("setxattr %s %s", printable(path), name);
-        check((int) xattr(path, true, (p, f) -> f ? C.setxattr(p, name, value, size, flags)
-                : C.lsetxattr(p, name, value, size, flags)), "setxattr", path);
+        byte[] nm = cstr(name);
+        check((int) xattr(path, true, (p, f) -> f ? C.setxattr(p, nm, value, size, flags)
+                : C.lsetxattr(p, nm, value, size, flags)), "setxattr", path);
     }
 
     public void removexattr(String path, String name) {
         logged("removexattr %s %s", printable(path), name);
-        check((int) xattr(path, true, (p, f) -> f ? C.removexattr(p, name) : C.lremovexattr(p, name)), "removexattr", path);
+        byte[] nm = cstr(name);
+        check((int) xattr(path, true, (p, f) -> f ? C.removexattr(p, nm) : C.lremovexattr(p, nm)), "removexattr", path);
     }
 
     /**

@@ -49,7 +49,7 @@ final class ContainerRun {
         try {
             Files.createDirectories(Path.of(merged));
             LayerStack layers = LayerStack.open(o, merged, fs);
-            mnt = Native.C.realpath(merged, null);
+            mnt = Native.C.realpath(Native.cstr(merged), null);
             Mounter.checkMachine();
             Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
             CountDownLatch ready = new CountDownLatch(1);

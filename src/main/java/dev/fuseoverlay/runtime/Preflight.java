@@ -89,7 +89,7 @@ public final class Preflight {
         if (!Files.exists(dev)) {
             return "/dev/fuse does not exist: as root run: modprobe fuse (in a container, pass the device: --device /dev/fuse)";
         }
-        int fd = Native.C.open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC, 0);
+        int fd = Native.C.open(Native.cstr("/dev/fuse"), Native.O_RDWR | Native.O_CLOEXEC, 0);
         if (fd >= 0) {
             Native.C.close(fd);
             return null;

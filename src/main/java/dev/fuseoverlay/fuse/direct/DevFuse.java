@@ -140,14 +140,14 @@ public final class DevFuse {
         Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE, true);
         ov.getattr("/", st);
         long rootIno = st.getLong(Stat.OFF_INO);
-        int fd = C.open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC, 0);
+        int fd = C.open(Native.cstr("/dev/fuse"), Native.O_RDWR | Native.O_CLOEXEC, 0);
         if (fd < 0) {
             throw new OptionsException("cannot open /dev/fuse: " + Native.strerror(Native.errno()));
         }
         boolean root = C.geteuid() == 0;
         String data = mountData(fd, o, C.geteuid(), C.getegid(), root);
         String fsname = o.fsname != null ? o.fsname : "fuse-overlay";
-        if (C.mount(fsname, mountPoint, "fuse.fuse-overlay", mountFlags(o), data) < 0) {
+        if (C.mount(Native.cstr(fsname), Native.cstr(mountPoint), Native.cstr("fuse.fuse-overlay"), mountFlags(o), Native.cstr(data)) < 0) {
             int e = Native.errno();
             C.close(fd);
             if ((e == Errno.EPERM || e == Errno.EACCES) && orNull) {
@@ -189,7 +189,7 @@ public final class DevFuse {
 
     /** Unmounts lazily (SIGTERM, SIGINT): the workers end when the kernel lets go of the connection. */
     public void unmount() {
-        C.umount2(mountPoint, MNT_DETACH);
+        C.umount2(Native.cstr(mountPoint), MNT_DETACH);
     }
 
     /** One worker: reads a request, answers it, until the connection is gone. */

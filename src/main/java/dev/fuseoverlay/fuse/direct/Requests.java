@@ -32,7 +32,7 @@ public final class Requests implements AutoCloseable {
     private int uid, gid;
 
     public Requests(Overlay ov, MountOptions o) {
-        dev = C.open("/dev/null", Native.O_RDWR | Native.O_CLOEXEC, 0);
+        dev = C.open(Native.cstr("/dev/null"), Native.O_RDWR | Native.O_CLOEXEC, 0);
         if (dev < 0) {
             throw new ErrnoException(Native.errno(), "open /dev/null");
         }
