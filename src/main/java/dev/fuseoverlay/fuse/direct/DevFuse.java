@@ -11,6 +11,7 @@ import dev.fuseoverlay.ops.Overlay;
 import dev.fuseoverlay.readdir.DirItem;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
+import dev.fuseoverlay.realfs.LongWork;
 import dev.fuseoverlay.realfs.Native;
 import dev.fuseoverlay.realfs.RealFs;
 import dev.fuseoverlay.realfs.Stat;
@@ -82,6 +83,8 @@ public final class DevFuse {
     private final List<Thread> workers = new ArrayList<>();
     /** Which worker reads next ({@link Turn}). */
     private final Turn turn = new Turn();
+    /** A read or write at least this large lets another worker read meanwhile. */
+    private static final long LONG_IO = 64 * 1024;
     private volatile int minor;
     /** The kernel opens directories without asking (FUSE_NO_OPENDIR_SUPPORT, Linux 5.1+). */
     private volatile boolean noOpendir;
@@ -162,7 +165,6 @@ public final class DevFuse {
             throw new OptionsException("mount on " + RealFs.printable(mountPoint) + " failed: " + Native.strerror(e));
         }
         DevFuse f = new DevFuse(ov, fd, mountPoint, o, debug, rootIno);
-        f.turn.start();
         for (int i = 0; i < Math.max(1, threads); i++) {
             Thread t = new Thread(f::serve, "devfuse-" + i);
             f.workers.add(t);
@@ -187,7 +189,6 @@ public final class DevFuse {
         for (Thread t : workers) {
             t.join();
         }
-        turn.close();
         C.close(dev);
     }
 
@@ -201,6 +202,7 @@ public final class DevFuse {
         Pointer in = Memory.allocateDirect(Native.RUNTIME, BUFFER, false);
         Pointer out = Memory.allocateDirect(Native.RUNTIME, BUFFER, false);
         Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE + 16, true);
+        LongWork.onThisThread(turn::pass);
         while (true) {
             turn.take();
             long n = C.read(dev, in, BUFFER);
@@ -212,30 +214,25 @@ public final class DevFuse {
                 if (e != ENODEV) {
                     System.err.println("fuse-overlay: reading /dev/fuse: " + Native.strerror(e));
                 }
-                turn.leave(); // the next worker sees ENODEV too
+                turn.pass(); // the next worker sees ENODEV too
                 return;
             }
             if (n < Wire.IN_HEADER) {
                 continue;
             }
-            turn.begin();
-            try {
-                reply(in, (int) n, out, st);
-            } finally {
-                turn.end();
+            int len = handle(in, (int) n, out, st);
+            if (len == NO_REPLY) {
+                continue;
             }
-        }
-    }
-
-    /** Answers one request read from the device, and writes the reply (if it has one). */
-    private void reply(Pointer in, int n, Pointer out, Pointer st) {
-        int len = handle(in, n, out, st);
-        if (len == NO_REPLY) {
-            return;
-        }
-        // a failed write: ENODEV, the connection is gone (the next read says so); ENOENT, the request was interrupted
-        if (C.write(dev, out, len) >= 0 && in.getInt(Wire.IN_OPCODE) == Wire.INIT) {
-            widenReadahead(); // the INIT reply has set the kernel's readahead by now
+            if (C.write(dev, out, len) < 0) {
+                int e = Native.errno();
+                if (e == ENODEV) {
+                    return;
+                }
+                // ENOENT: the request was interrupted meanwhile; nothing to do
+            } else if (in.getInt(Wire.IN_OPCODE) == Wire.INIT) {
+                widenReadahead(); // the INIT reply has set the kernel's readahead by now
+            }
         }
     }
 
@@ -382,10 +379,16 @@ public final class DevFuse {
                 return n;
             }
             case Wire.READ: {
+                if ((in.getInt(B + 16) & 0xffffffffL) >= LONG_IO) {
+                    turn.pass();
+                }
                 long n = ov.read((int) in.getLong(B), out.slice(R), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
                 return (int) n;
             }
             case Wire.WRITE: {
+                if ((in.getInt(B + 16) & 0xffffffffL) >= LONG_IO) {
+                    turn.pass();
+                }
                 if ((in.getInt(B + 20) & Wire.WRITE_KILL_SUIDGID) != 0) {
                     dropSetid(node, (int) in.getLong(B)); // before the data, as the kernel's file_remove_privs
                 }
@@ -418,6 +421,7 @@ public final class DevFuse {
                 return 0;
             }
             case Wire.FSYNC:
+                turn.pass();
                 ov.fsync((int) in.getLong(B), (in.getInt(B + 8) & 1) != 0);
                 return 0;
             case Wire.FLUSH:
