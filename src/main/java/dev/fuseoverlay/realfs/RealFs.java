@@ -75,8 +75,6 @@ public final class RealFs {
     }
 
     private static final int AT_REMOVEDIR = 0x200;
-    /** A copy of at least this much data is long work ({@link LongWork}). */
-    static final long LONG_COPY = 1 << 20;
     private static final long SYS_OPENAT2 = 437;
     private static final long RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08;
     private static final ThreadLocal<Pointer> OPEN_HOW =
@@ -379,9 +377,6 @@ public final class RealFs {
      */
     public void copyData(int in, int out, long size, boolean dense) {
         logged("copy data fd%d => fd%d %d bytes", in, out, size);
-        if (size >= LONG_COPY) {
-            LongWork.ahead();
-        }
         long off = 0;
         long pos = 0; // where both descriptors are
         while (off < size) {

@@ -11,7 +11,6 @@ import dev.fuseoverlay.ops.Overlay;
 import dev.fuseoverlay.readdir.DirItem;
 import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
-import dev.fuseoverlay.realfs.LongWork;
 import dev.fuseoverlay.realfs.Native;
 import dev.fuseoverlay.realfs.RealFs;
 import dev.fuseoverlay.realfs.Stat;
@@ -81,10 +80,6 @@ public final class DevFuse {
     private final Listings listings = new Listings();
     private final CountDownLatch initDone = new CountDownLatch(1);
     private final List<Thread> workers = new ArrayList<>();
-    /** Which worker reads next ({@link Turn}). */
-    private final Turn turn = new Turn();
-    /** A read or write at least this large lets another worker read meanwhile. */
-    private static final long LONG_IO = 64 * 1024;
     private volatile int minor;
     /** The kernel opens directories without asking (FUSE_NO_OPENDIR_SUPPORT, Linux 5.1+). */
     private volatile boolean noOpendir;
@@ -202,9 +197,7 @@ public final class DevFuse {
         Pointer in = Memory.allocateDirect(Native.RUNTIME, BUFFER, false);
         Pointer out = Memory.allocateDirect(Native.RUNTIME, BUFFER, false);
         Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE + 16, true);
-        LongWork.onThisThread(turn::pass);
         while (true) {
-            turn.take();
             long n = C.read(dev, in, BUFFER);
             if (n < 0) {
                 int e = Native.errno();
@@ -214,7 +207,6 @@ public final class DevFuse {
                 if (e != ENODEV) {
                     System.err.println("fuse-overlay: reading /dev/fuse: " + Native.strerror(e));
                 }
-                turn.pass(); // the next worker sees ENODEV too
                 return;
             }
             if (n < Wire.IN_HEADER) {
@@ -379,16 +371,10 @@ public final class DevFuse {
                 return n;
             }
             case Wire.READ: {
-                if ((in.getInt(B + 16) & 0xffffffffL) >= LONG_IO) {
-                    turn.pass();
-                }
                 long n = ov.read((int) in.getLong(B), out.slice(R), in.getInt(B + 16) & 0xffffffffL, in.getLong(B + 8));
                 return (int) n;
             }
             case Wire.WRITE: {
-                if ((in.getInt(B + 16) & 0xffffffffL) >= LONG_IO) {
-                    turn.pass();
-                }
                 if ((in.getInt(B + 20) & Wire.WRITE_KILL_SUIDGID) != 0) {
                     dropSetid(node, (int) in.getLong(B)); // before the data, as the kernel's file_remove_privs
                 }
@@ -421,7 +407,6 @@ public final class DevFuse {
                 return 0;
             }
             case Wire.FSYNC:
-                turn.pass();
                 ov.fsync((int) in.getLong(B), (in.getInt(B + 8) & 1) != 0);
                 return 0;
             case Wire.FLUSH:
