@@ -336,8 +336,8 @@ public final class DevFuse {
             case Wire.UNLINK: return unlink(node, Wire.name(in, B, len));
             case Wire.RMDIR: {
                 String name = Wire.name(in, B, len);
-                ov.rmdir(childPath(node, name));
-                nodes.removeName(node, name);
+                String p = childPath(node, name);
+                removing(node, name, () -> ov.rmdir(p));
                 return 0;
             }
             case Wire.RENAME: return rename(node, in.getLong(B), 0, in, B + 8, len);
@@ -566,12 +566,28 @@ public final class DevFuse {
         if (n != null && !n.fds.isEmpty()) {
             n.upper = ov.lookup().lookup(p).hasUpper(); // still open: it may be reopened through /proc
         }
-        ov.unlink(p);
-        nodes.removeName(parent, name);
+        removing(parent, name, () -> ov.unlink(p));
         if (n != null) {
             changed(n.id); // the other names' link count
         }
         return 0;
+    }
+
+    /**
+     * Runs a removal of {@code parent/name} with the name taken from the node table first and given back
+     * if the removal fails ({@link Nodes#takeName}): between the removal and the table's update another
+     * worker could otherwise meet the freed inode number again, in a new object, and join it to this node
+     * (seen under load: tar's new directory took the number of a file unlinked a moment before, and its
+     * next create went to the file's old path).
+     */
+    private void removing(long parent, String name, Runnable removal) {
+        Nodes.Node n = nodes.takeName(parent, name);
+        try {
+            removal.run();
+        } catch (RuntimeException e) {
+            nodes.restoreName(parent, name, n);
+            throw e;
+        }
     }
 
     private int rename(long parent, long newParent, int flags, Pointer in, int off, int len) {
@@ -587,7 +603,11 @@ public final class DevFuse {
         }
         Nodes.Node target = nodes.named(newParent, to);
         Nodes.Node moved = nodes.named(parent, from);
-        ov.rename(fromPath, toPath);
+        if (target != null && target != moved) {
+            removing(newParent, to, () -> ov.rename(fromPath, toPath)); // the replaced object may be freed
+        } else {
+            ov.rename(fromPath, toPath);
+        }
         nodes.rename(parent, from, newParent, to);
         if (target != null && target != moved) {
             changed(target.id); // the replaced object's other names lost a link

@@ -216,13 +216,36 @@ final class Nodes {
         return byName.get(new Name(parent, name));
     }
 
-    /** A name is gone (unlink, rmdir). */
-    synchronized void removeName(long parent, String name) {
+    /**
+     * A name is about to go (unlink, rmdir, the target of a rename), before its object is removed: once
+     * the object is freed its inode number can come back at once for a new object (ext4 reuses it), and a
+     * lookup of that one must not find this node, whose names and lookups are the old object's. So the
+     * name is taken now, and a node left without names is no longer found by its key (it stays by id until
+     * the kernel forgets it). Returns the node (null if none had the name), for {@link #restoreName} should
+     * the removal fail.
+     */
+    synchronized Node takeName(long parent, String name) {
         Name nm = new Name(parent, name);
         Node n = byName.remove(nm);
         if (n != null) {
             n.names.remove(nm);
+            if (n.names.isEmpty()) {
+                byKey.remove(n.key, n);
+            }
         }
+        return n;
+    }
+
+    /** The removal after {@link #takeName} failed: the node has the name again and is found by its key. */
+    synchronized void restoreName(long parent, String name, Node n) {
+        if (n == null || byId.get(n.id) != n) {
+            return; // forgotten meanwhile
+        }
+        Name nm = new Name(parent, name);
+        if (byName.putIfAbsent(nm, n) == null) {
+            n.names.add(nm);
+        }
+        byKey.putIfAbsent(n.key, n);
     }
 
     /** A rename: the source's node takes the new name, whatever had it loses it. */

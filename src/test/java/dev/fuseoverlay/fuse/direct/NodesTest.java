@@ -59,7 +59,7 @@ class NodesTest {
         assertEquals("/d/f", nodes.path(f.id));
         assertEquals("/d/f", nodes.childPath(d.id, "f"));
         // rm /d/f: the other name still reaches the object
-        nodes.removeName(d.id, "f");
+        nodes.takeName(d.id, "f");
         assertEquals("/g", nodes.path(f.id));
         // mv /d /e: children follow without being touched
         Nodes.Node x = nodes.lookedUp(d.id, "x", Nodes.Key.of(400), 400);
@@ -126,12 +126,43 @@ class NodesTest {
     }
 
     @Test
+    void aFreedInodeNumberComingBackInANewObjectGetsANodeOfItsOwn() {
+        Nodes.Node s = nodes.lookedUp(Nodes.ROOT, "s", Nodes.Key.of(200), 200);
+        Nodes.Node f = nodes.lookedUp(s.id, "f", Nodes.Key.of(300), 300);
+        // unlink /s/f: the name goes before the file does; the kernel still holds the node (no FORGET yet)
+        assertSame(f, nodes.takeName(s.id, "f"));
+        // the filesystem gives number 300 to a new directory /a/new at once
+        Nodes.Node a = nodes.lookedUp(Nodes.ROOT, "a", Nodes.Key.of(400), 400);
+        Nodes.Node created = nodes.lookedUp(a.id, "new", Nodes.Key.of(300), 300);
+        assertNotEquals(f.id, created.id, "the new object joined the unlinked file's node");
+        assertEquals("/a/new", nodes.path(created.id));
+        assertEquals(1, created.lookups);
+        assertSame(created, nodes.named(a.id, "new"));
+        // the kernel forgets the old one: the new one stays
+        assertEquals(true, nodes.forget(f.id, 1));
+        assertEquals("/a/new/x", nodes.childPath(created.id, "x"));
+        assertSame(created, nodes.get(created.id));
+    }
+
+    @Test
+    void aFailedRemovalGivesTheNameBack() {
+        Nodes.Node d = nodes.lookedUp(Nodes.ROOT, "d", Nodes.Key.of(200), 200);
+        assertSame(d, nodes.takeName(Nodes.ROOT, "d")); // rmdir /d ... ENOTEMPTY
+        nodes.restoreName(Nodes.ROOT, "d", d);
+        assertEquals("/d", nodes.path(d.id));
+        assertSame(d, nodes.lookedUp(Nodes.ROOT, "d", Nodes.Key.of(200), 200), "found by its key again");
+        assertEquals(2, d.lookups);
+        assertNull(nodes.takeName(Nodes.ROOT, "nothing"));
+        nodes.restoreName(Nodes.ROOT, "nothing", null); // nothing to give back
+    }
+
+    @Test
     void unknownOrOrphanedNodesHaveNoPath() {
         assertNull(nodes.path(42));
         assertNull(nodes.childPath(42, "x"));
         Nodes.Node d = nodes.lookedUp(Nodes.ROOT, "d", Nodes.Key.of(200), 200);
         Nodes.Node f = nodes.lookedUp(d.id, "f", Nodes.Key.of(300), 300);
-        nodes.removeName(Nodes.ROOT, "d");
+        nodes.takeName(Nodes.ROOT, "d");
         assertNull(nodes.path(f.id));
         assertEquals(200, nodes.parentIno(f.id)); // ".." of f: d is still known, only nameless
     }
