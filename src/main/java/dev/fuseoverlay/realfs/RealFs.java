@@ -58,20 +58,24 @@ public final class RealFs {
         return -1;
     }
 
-    /** The directory descriptor a path is resolved against (AT_FDCWD for paths under no root). */
-    private int dirfd(String path) {
-        int i = rootIndex(path);
+    /** The directory descriptor of root {@code i} ({@link #rootIndex}; AT_FDCWD for a path under no root). */
+    private int dirfd(int i) {
         return i < 0 ? Native.AT_FDCWD : rootFds[i];
     }
 
-    /** The path relative to {@link #dirfd} ("." for a root itself). */
-    private String rel(String path) {
-        int i = rootIndex(path);
+    /** The path relative to root {@code i}'s descriptor ("." for the root itself; the path under no root). */
+    private String rel(int i, String path) {
         if (i < 0) {
             return path;
         }
         int n = roots[i].length();
         return path.length() == n ? "." : path.substring(n + 1);
+    }
+
+    /** fstatat of a path (symlinks not followed) relative to its root's descriptor: what the call returns. */
+    private int fstatat(String path, Pointer buf) {
+        int i = rootIndex(path);
+        return C.fstatat(dirfd(i), cstr(rel(i, path)), buf, Native.AT_SYMLINK_NOFOLLOW);
     }
 
     private static final int AT_REMOVEDIR = 0x200;
@@ -97,7 +101,7 @@ public final class RealFs {
         if (i < 0) {
             return call.apply(Native.AT_FDCWD, cstr(path));
         }
-        String rel = rel(path);
+        String rel = rel(i, path);
         int slash = rel.lastIndexOf('/');
         if (slash < 0) {
             return call.apply(rootFds[i], cstr(rel));
@@ -144,7 +148,7 @@ public final class RealFs {
             // reads: through the root's descriptor, so a layer path that moved or vanished after the mount
             // (containers-storage detaches its idmapped layer mounts once the mount program has them) still works
             int i = rootIndex(path);
-            String via = i < 0 ? path : "/proc/self/fd/" + rootFds[i] + "/" + rel(path);
+            String via = i < 0 ? path : "/proc/self/fd/" + rootFds[i] + "/" + rel(i, path);
             if (via.length() < 4000) {
                 return call.apply(cstr(via), false);
             }
@@ -197,7 +201,7 @@ public final class RealFs {
     /** lstat; null when nothing is there (ENOENT, ENOTDIR). */
     public Stat lstat(String path) {
         Pointer buf = Native.statBuffer();
-        if (C.fstatat(dirfd(path), cstr(rel(path)), buf, Native.AT_SYMLINK_NOFOLLOW) < 0) {
+        if (fstatat(path, buf) < 0) {
             int e = Native.errno();
             if (e == Errno.ENOENT || e == Errno.ENOTDIR) {
                 return null;
@@ -213,7 +217,7 @@ public final class RealFs {
      */
     public boolean exists(String path) {
         Pointer buf = Native.statBuffer();
-        if (C.fstatat(dirfd(path), cstr(rel(path)), buf, Native.AT_SYMLINK_NOFOLLOW) == 0) {
+        if (fstatat(path, buf) == 0) {
             return true;
         }
         int e = Native.errno();
@@ -234,7 +238,7 @@ public final class RealFs {
 
     /** lstat straight into a caller's {@code struct stat} buffer; returns 0 or the errno. */
     public int lstatInto(String path, Pointer buf) {
-        return C.fstatat(dirfd(path), cstr(rel(path)), buf, Native.AT_SYMLINK_NOFOLLOW) < 0 ? Native.errno() : 0;
+        return fstatat(path, buf) < 0 ? Native.errno() : 0;
     }
 
     public Stat fstat(int fd) {
@@ -315,7 +319,8 @@ public final class RealFs {
 
     public String readlink(String path) {
         byte[] buf = new byte[4096];
-        long n = C.readlinkat(dirfd(path), cstr(rel(path)), buf, buf.length);
+        int i = rootIndex(path);
+        long n = C.readlinkat(dirfd(i), cstr(rel(i, path)), buf, buf.length);
         if (n < 0) {
             throw fail("readlink", path);
         }
@@ -469,7 +474,8 @@ public final class RealFs {
         Pointer h = HANDLE_BUF.get();
         h.putInt(0, MAX_HANDLE_SZ);
         int[] mountId = new int[1];
-        if (C.name_to_handle_at(dirfd(path), cstr(rel(path)), h, mountId, 0) < 0) {
+        int i = rootIndex(path);
+        if (C.name_to_handle_at(dirfd(i), cstr(rel(i, path)), h, mountId, 0) < 0) {
             int e = Native.errno();
             if (e == Errno.EOPNOTSUPP || e == Errno.ENOENT || e == Errno.ENOTDIR) {
                 return null;
