@@ -310,13 +310,13 @@ public final class DevFuse {
             }
             case Wire.SETATTR: return setattr(node, in, out, st);
             case Wire.READLINK: {
-                byte[] t = Wire.bytes(ov.readlink(path(node)));
+                byte[] t = Native.cstr(ov.readlink(path(node)));
                 out.put(R, t, 0, t.length);
                 return t.length;
             }
             case Wire.SYMLINK: {
                 String name = Wire.name(in, B, len);
-                String target = Wire.name(in, B + Wire.bytes(name).length + 1, len);
+                String target = Wire.name(in, B + Native.cstr(name).length + 1, len);
                 String p = childPath(node, name);
                 ov.symlink(target, p, caller(in));
                 return entry(node, name, p, out, R, st);
@@ -416,7 +416,7 @@ public final class DevFuse {
             case Wire.SETXATTR: {
                 int size = in.getInt(B);
                 String name = Wire.name(in, B + 8, len);
-                int value = B + 8 + Wire.bytes(name).length + 1;
+                int value = B + 8 + Native.cstr(name).length + 1;
                 ov.setxattr(path(node), name, in.slice(value), size, in.getInt(B + 4));
                 invalidate(node); // an ACL changes the mode (cp -a sets it so), any xattr the ctime
                 changed(node);
@@ -592,7 +592,7 @@ public final class DevFuse {
 
     private int rename(long parent, long newParent, int flags, Pointer in, int off, int len) {
         String from = Wire.name(in, off, len);
-        String to = Wire.name(in, off + Wire.bytes(from).length + 1, len);
+        String to = Wire.name(in, off + Native.cstr(from).length + 1, len);
         String fromPath = childPath(parent, from);
         String toPath = childPath(newParent, to);
         if ((flags & ~Native.RENAME_NOREPLACE) != 0) {
@@ -720,7 +720,7 @@ public final class DevFuse {
         for (String n : ov.listxattr(path(node))) {
             sb.append(n).append('\0');
         }
-        byte[] b = Wire.bytes(sb.toString());
+        byte[] b = Native.cstr(sb.toString());
         if (size == 0) {
             out.putInt(R, b.length);
             out.putInt(R + 4, 0);
@@ -928,7 +928,7 @@ public final class DevFuse {
                 if (item == null) {
                     continue; // a name gone since this slot was given out
                 }
-                name = Wire.bytes(item.name());
+                name = Native.cstr(item.name());
                 ino = item.ino();
                 mode = item.type();
             }

@@ -56,12 +56,12 @@ public final class Requests implements AutoCloseable {
     private static ByteBuffer names(int fixed, String... names) {
         int n = fixed;
         for (String s : names) {
-            n += Wire.bytes(s).length + 1;
+            n += Native.cstr(s).length + 1;
         }
         ByteBuffer b = body(n);
         b.position(fixed);
         for (String s : names) {
-            b.put(Wire.bytes(s)).put((byte) 0);
+            b.put(Native.cstr(s)).put((byte) 0);
         }
         return b.position(0);
     }

@@ -192,10 +192,6 @@ final class Wire {
         return new String(b, StandardCharsets.ISO_8859_1);
     }
 
-    static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.ISO_8859_1);
-    }
-
     static String opName(int opcode) {
         switch (opcode) {
             case LOOKUP: return "lookup";
