@@ -230,19 +230,26 @@ public final class CopyUp {
         // a lower hard link breaks on copy-up (index=off), so only sole names keep the origin's number
         boolean sole = st.isDir() || st.nlink == 1;
         long keep = sole ? e.ino : -1;
-        if (unnamed && st.isReg() && !metaOnly && !e.metacopy) {
-            int r = copyUnnamed(src, st, upper.real(e.path), keep, sole ? origin : null);
-            if (r == Errno.EEXIST) {
-                return; // a whiteout or another copy landed there meanwhile: it wins, this copy is freed
-            }
-            if (r == 0) {
-                if (origin != null && sole) {
-                    wh.setImpure(parent);
-                }
-                restoreTimes(parent, parentSt);
-                return;
-            }
+        int r = unnamed && st.isReg() && !metaOnly && !e.metacopy
+                ? copyUnnamed(src, st, upper.real(e.path), keep, sole ? origin : null) : -1;
+        if (r == -1) {
+            r = copyNamed(e, src, st, keep, sole ? origin : null, metaOnly);
         }
+        if (r == Errno.EEXIST) {
+            return; // a whiteout or another copy landed there meanwhile: it wins, this copy is freed
+        }
+        if (origin != null && sole) {
+            wh.setImpure(parent);
+        }
+        restoreTimes(parent, parentSt);
+    }
+
+    /**
+     * The copy built under a temporary name in work and renamed into upper (RENAME_NOREPLACE where the
+     * filesystem has it): 0, or EEXIST when a whiteout or another copy landed there meanwhile (it wins, this
+     * copy is removed).
+     */
+    private int copyNamed(Entry e, String src, Stat st, long keep, OriginHandle origin, boolean metaOnly) {
         String tmp = tempName();
         try {
             if (metaOnly && !e.metacopy) {
@@ -254,27 +261,23 @@ public final class CopyUp {
             } else {
                 build(src, st, tmp, keep);
             }
-            if (sole && origin != null) {
+            if (origin != null) {
                 wh.writeOriginHandle(tmp, origin);
             }
-            // NOREPLACE: if a whiteout or another copy landed there meanwhile, it wins and this copy is dropped
             int err = fs.tryRename2(tmp, upper.real(e.path), Native.RENAME_NOREPLACE);
             if (err == Errno.EINVAL || err == Errno.ENOSYS) {
                 fs.rename(tmp, upper.real(e.path));
             } else if (err == Errno.EEXIST) {
                 removeQuietly(tmp);
-                return;
+                return err;
             } else if (err != 0) {
                 throw new ErrnoException(err, "copy-up rename into " + RealFs.printable(upper.real(e.path)));
             }
+            return 0;
         } catch (RuntimeException ex) {
             removeQuietly(tmp);
             throw ex;
         }
-        if (origin != null && (st.isDir() || st.nlink == 1)) {
-            wh.setImpure(parent);
-        }
-        restoreTimes(parent, parentSt);
     }
 
     /**
