@@ -139,6 +139,12 @@ public final class Whiteouts {
         return v != null && v.length >= 1 && v[0] == 'y';
     }
 
+    /** The work directory holding the shared whiteout; null: no sharing. */
+    private volatile String sharedDir;
+    /** The shared whiteout's path, made on first use; null until then. */
+    private volatile String shared;
+    private int sharedCount;
+
     /**
      * Shares one whiteout inode among the whiteouts this mount makes, as the kernel does (its whiteout
      * cache, Linux 5.8 on): a new whiteout is a hard link of a 0/0 device kept in {@code workDir}, a
@@ -148,13 +154,6 @@ public final class Whiteouts {
     public void shareIn(String workDir) {
         this.sharedDir = workDir;
     }
-
-
-    /** The work directory holding the shared whiteout; null: no sharing. */
-    private volatile String sharedDir;
-    /** The shared whiteout's path, made on first use; null until then. */
-    private volatile String shared;
-    private int sharedCount;
 
     /**
      * Makes a whiteout device at {@code path} (nothing there yet): a link of the shared one, or a node of its

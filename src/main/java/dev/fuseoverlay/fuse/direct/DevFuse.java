@@ -603,13 +603,14 @@ public final class DevFuse {
         }
         Nodes.Node target = nodes.named(newParent, to);
         Nodes.Node moved = nodes.named(parent, from);
-        if (target != null && target != moved) {
+        boolean replaces = target != null && target != moved;
+        if (replaces) {
             removing(newParent, to, () -> ov.rename(fromPath, toPath)); // the replaced object may be freed
         } else {
             ov.rename(fromPath, toPath);
         }
         nodes.rename(parent, from, newParent, to);
-        if (target != null && target != moved) {
+        if (replaces) {
             changed(target.id); // the replaced object's other names lost a link
         }
         if (moved != null) {
