@@ -38,6 +38,11 @@ public final class MountOptions {
     public boolean passthrough = true;
     /** Threads reading /dev/fuse (engine=devfuse). */
     public int threads = 4;
+    /**
+     * How many of those read at once (engine=devfuse): {@code load}, one while a single client talks to the
+     * mount and all once requests queue up; {@code all}, every thread always (as libfuse's workers).
+     */
+    public String readers = "load";
     public boolean debug;
     public boolean readOnly;
     public boolean allowOther;
@@ -114,6 +119,7 @@ public final class MountOptions {
                     throw new OptionsException("threads=" + value + ": expected a number of threads from 1 to 64");
                 }
                 break;
+            case "readers": readers = oneOf(key, value, "load", "all"); break;
             case "debug": debug = true; break;
             case "trace": trace = value == null ? "-" : value; break;
             case "ro": readOnly = true; break;

@@ -97,4 +97,6 @@ public interface LibC {
     int name_to_handle_at(int dirfd, @In @NulTerminate byte[] path, Pointer handle, @Out int[] mountId, int flags);
     int open_by_handle_at(int mountFd, Pointer handle, int flags);
     int ioctl(int fd, long request, Pointer arg);
+    /** struct pollfd {int fd; short events; short revents;}. */
+    int poll(Pointer fds, long nfds, int timeout);
 }

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -349,6 +351,38 @@ class MountCliIT {
             () -> assertEquals("2\n", read(out.resolve("writes-on")),
                     "WRITE requests with passthrough (the held file's append and nobody's)"),
             () -> assertEquals("18\n", read(out.resolve("writes-off")), "WRITE requests with passthrough=off"));
+    }
+
+    /**
+     * devfuse: one client's requests are answered by one worker with {@code readers=load} (the default), so
+     * that it stays next to its client, and go round every worker with {@code readers=all}; the debug log
+     * names the worker of each reply.
+     */
+    @Test
+    void oneClientKeepsOneReaderUnlessReadersAll(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                for i in $(seq 100); do echo "file $i" >l/f$i; done
+                for r in load all; do
+                  "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,debug,readers=$r $B/m 2>"$OUT/log-$r" &
+                  for i in $(seq 200); do mountpoint -q m && break; sleep 0.05; done
+                  for i in $(seq 100); do cat m/f$i; done >"$OUT/cat-$r"
+                  fusermount3 -u "$B/m"; wait
+                  # replies per worker, most first
+                  awk '/ = / && $NF ~ /^.devfuse-[0-9]+.$/ {print $NF}' "$OUT/log-$r" | sort | uniq -c | sort -rn | awk '{print $1}' >"$OUT/per-$r"
+                done
+                """);
+        String expected = IntStream.rangeClosed(1, 100).mapToObj(i -> "file " + i + "\n").collect(Collectors.joining());
+        List<Integer> load = read(out.resolve("per-load")).lines().map(Integer::parseInt).toList();
+        List<Integer> all = read(out.resolve("per-all")).lines().map(Integer::parseInt).toList();
+        int loadTotal = load.stream().mapToInt(Integer::intValue).sum();
+        int allTotal = all.stream().mapToInt(Integer::intValue).sum();
+        assertAll(
+            () -> assertEquals(expected, read(out.resolve("cat-load"))),
+            () -> assertEquals(expected, read(out.resolve("cat-all"))),
+            () -> assertTrue(loadTotal >= 300 && load.get(0) >= loadTotal * 9 / 10,
+                    "readers=load: one worker answers (nearly) all of one client's requests, per worker: " + load),
+            () -> assertTrue(allTotal >= 300 && all.size() == 4 && all.get(3) >= allTotal / 10,
+                    "readers=all: the requests go round the four workers, per worker: " + all));
     }
 
     /**

@@ -168,6 +168,10 @@ class MountOptionsTest {
         o = parse("lowerdir=/a,engine=devfuse,threads=8,timeout=2,attr_timeout=0.5");
         assertEquals("devfuse", o.engine);
         assertEquals(8, o.threads);
+        assertEquals("load", o.readers);
+        assertEquals("all", parse("readers=all").readers);
+        assertEquals("readers=some: expected one of load, all",
+                assertThrows(OptionsException.class, () -> parse("readers=some")).getMessage());
         assertTrue(o.timeoutGiven && o.attrTimeoutGiven);
         assertEquals("libfuse", parse("engine=devfuse,engine=libfuse").engine);
         assertEquals("auto", parse("engine=auto").engine);

@@ -30,8 +30,9 @@ import jnr.ffi.Pointer;
 
 /**
  * The /dev/fuse engine: mounts with mount(2) on a descriptor of /dev/fuse and answers the kernel's requests
- * itself, without libfuse. Several threads each block in read(2) on the one descriptor and answer the
- * request they read (a request never changes threads). Every request goes through {@link #handle}, the one
+ * itself, without libfuse. Several threads read requests from the one descriptor and each answers the
+ * request it read (a request never changes threads); one reads at a time while a single client talks to
+ * the mount, all of them once requests queue up ({@link Turn}). Every request goes through {@link #handle}, the one
  * place where exceptions become {@code -errno}.
  *
  * <p>Nodes are real inodes (one per merged object, see {@link Nodes}), so the kernel's caches are coherent
@@ -80,6 +81,8 @@ public final class DevFuse {
     private final Listings listings = new Listings();
     private final CountDownLatch initDone = new CountDownLatch(1);
     private final List<Thread> workers = new ArrayList<>();
+    /** How many workers read at once ({@link Turn}); set by {@link #mount} before the workers start. */
+    private Turn turn;
     private volatile int minor;
     /** The kernel opens directories without asking (FUSE_NO_OPENDIR_SUPPORT, Linux 5.1+). */
     private volatile boolean noOpendir;
@@ -160,6 +163,7 @@ public final class DevFuse {
             throw new OptionsException("mount on " + RealFs.printable(mountPoint) + " failed: " + Native.strerror(e));
         }
         DevFuse f = new DevFuse(ov, fd, mountPoint, o, debug, rootIno);
+        f.turn = new Turn(Math.max(1, threads), f::waiting, "all".equals(o.readers)).start();
         for (int i = 0; i < Math.max(1, threads); i++) {
             Thread t = new Thread(f::serve, "devfuse-" + i);
             f.workers.add(t);
@@ -184,6 +188,9 @@ public final class DevFuse {
         for (Thread t : workers) {
             t.join();
         }
+        if (turn != null) {
+            turn.close();
+        }
         C.close(dev);
     }
 
@@ -198,6 +205,10 @@ public final class DevFuse {
         Pointer out = Memory.allocateDirect(Native.RUNTIME, BUFFER, false);
         Pointer st = Memory.allocateDirect(Native.RUNTIME, Stat.SIZE + 16, true);
         while (true) {
+            turn.take();
+            if (turn.stepBack()) {
+                continue; // the load went down: fewer readers
+            }
             long n = C.read(dev, in, BUFFER);
             if (n < 0) {
                 int e = Native.errno();
@@ -207,25 +218,52 @@ public final class DevFuse {
                 if (e != ENODEV) {
                     System.err.println("fuse-overlay: reading /dev/fuse: " + Native.strerror(e));
                 }
+                turn.leave(); // the next worker sees ENODEV too
                 return;
             }
             if (n < Wire.IN_HEADER) {
                 continue;
             }
-            int len = handle(in, (int) n, out, st);
-            if (len == NO_REPLY) {
-                continue;
-            }
-            if (C.write(dev, out, len) < 0) {
-                int e = Native.errno();
-                if (e == ENODEV) {
-                    return;
+            turn.begin();
+            try {
+                if (turn.narrow() && !quick(in.getInt(Wire.IN_OPCODE)) && waiting()) {
+                    turn.widen(); // another request is waiting already: more than one client
                 }
-                // ENOENT: the request was interrupted meanwhile; nothing to do
-            } else if (in.getInt(Wire.IN_OPCODE) == Wire.INIT) {
-                widenReadahead(); // the INIT reply has set the kernel's readahead by now
+                reply(in, (int) n, out, st);
+            } finally {
+                turn.end();
             }
         }
+    }
+
+    /** Answers one request read from the device, and writes the reply (if it has one). */
+    private void reply(Pointer in, int n, Pointer out, Pointer st) {
+        int len = handle(in, n, out, st);
+        if (len == NO_REPLY) {
+            return;
+        }
+        // a failed write: ENODEV, the connection is gone (the next read says so); ENOENT, the request was interrupted
+        if (C.write(dev, out, len) >= 0 && in.getInt(Wire.IN_OPCODE) == Wire.INIT) {
+            widenReadahead(); // the INIT reply has set the kernel's readahead by now
+        }
+    }
+
+    /** Requests answered in microseconds without disk work: no reason to let more workers read. */
+    private static boolean quick(int opcode) {
+        return opcode == Wire.FORGET || opcode == Wire.BATCH_FORGET || opcode == Wire.RELEASE
+                || opcode == Wire.RELEASEDIR || opcode == Wire.INTERRUPT || opcode == Wire.FLUSH;
+    }
+
+    private static final ThreadLocal<Pointer> POLLFD =
+            ThreadLocal.withInitial(() -> Memory.allocateDirect(Native.RUNTIME, 8, true));
+
+    /** Whether a request is waiting on the device (poll, no wait). */
+    private boolean waiting() {
+        Pointer p = POLLFD.get();
+        p.putInt(0, dev);
+        p.putShort(4, (short) 1); // POLLIN
+        p.putShort(6, (short) 0);
+        return C.poll(p, 1, 0) > 0 && (p.getShort(6) & 1) != 0;
     }
 
     /**
@@ -267,7 +305,8 @@ public final class DevFuse {
             error = e.errno();
             body = 0;
             if (debug != null) {
-                debug.println(Wire.opName(opcode) + " " + node + " = -" + error + " (" + e.getMessage() + ")");
+                debug.println(Wire.opName(opcode) + " " + node + " = -" + error + " (" + e.getMessage() + ") ["
+                        + Thread.currentThread().getName() + "]");
             }
         } catch (Throwable t) {
             error = Errno.EIO;
@@ -278,7 +317,7 @@ public final class DevFuse {
             }
         }
         if (debug != null && error == 0) {
-            debug.println(Wire.opName(opcode) + " " + node + " = " + body);
+            debug.println(Wire.opName(opcode) + " " + node + " = " + body + " [" + Thread.currentThread().getName() + "]");
         }
         Wire.outHeader(out, unique, -error, body);
         return Wire.OUT_HEADER + body;
