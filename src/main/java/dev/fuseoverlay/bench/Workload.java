@@ -22,6 +22,19 @@ record Workload(String name, String description, List<String> variants, boolean 
     /** The mount/unmount workload is run by the harness itself, not by a script. */
     static final String MOUNT = "mount";
 
+    /**
+     * Five clients on one mount at once, each a chain of the single-client workloads; the run fails if any
+     * of them does. What a server with one request in flight at a time, or one that serialises its clients,
+     * pays for; the guard compares the tree they leave (the end state does not depend on their order).
+     */
+    private static final String CONCURRENT = """
+            tar -xf "$B/src.tar" -C untar-a & p1=$!
+            tar -xf "$B/src.tar" -C untar-b & p2=$!
+            (find . >/dev/null && chmod -R g+w usr/share && rm -rf usr/share) & p3=$!
+            (mkdir c-storm && for i in $(seq 50); do "$B/storm" c-storm/s$i 20 4096 1 || exit 1; done) & p4=$!
+            (for f in copyup/small/*; do printf x >> "$f" || exit 1; done; cat big/*.bin >/dev/null) & p5=$!
+            rc=0; for p in $p1 $p2 $p3 $p4 $p5; do wait $p || rc=$?; done; exit $rc""";
+
     boolean sharedMount() {
         return !writes;
     }
@@ -65,6 +78,10 @@ record Workload(String name, String description, List<String> variants, boolean 
                 "", "find usr/share >/dev/null", "rm -rf usr/share", List.of()));
         l.add(new Workload("untar", "untar a source tarball (usr/lib of the layers) into the mount", List.of(COLD), true,
                 List.of("tar"), "mkdir untar", "", "tar -xf \"$B/src.tar\" -C untar", List.of("untar")));
+        l.add(new Workload("concurrent", "five clients at once: two untars, find + chmod -R + rm -rf of usr/share, "
+                        + "50 fsync'd storms of 20 files, copy-up of copyup/small + read of the large files",
+                List.of(COLD), true, List.of("tar", "find", "chmod", "rm", "cat"), "mkdir untar-a untar-b", "",
+                CONCURRENT, List.of("untar-a", "untar-b", "copyup/small", "c-storm")));
         l.add(new Workload("build", "build a C project from the lower (many headers): make -j2, cc -O1", List.of(COLD), true,
                 List.of("make", "cc"), "", "", "make -C proj -j2 -s >/dev/null", List.of("proj")));
         l.add(new Workload(MOUNT, "mount-to-ready (cold: caches dropped first) and unmount time", List.of(COLD, WARM), false,
