@@ -45,7 +45,8 @@ public final class BenchMain implements Callable<Integer> {
     List<String> onlyWorkloads;
 
     @Option(names = "--impls", paramLabel = "A,B", split = ",",
-            description = "only these implementations: native, kernel, fuse-overlayfs, unionfs-fuse, fuse-overlay, fuse-overlay-libfuse")
+            description = "only these implementations: native, kernel, fuse-overlayfs, unionfs-fuse, fuse-overlay, "
+                    + "fuse-overlay-libfuse, fuse-overlay-baseline (with --baseline)")
     List<String> onlyImpls;
 
     @Option(names = "--load", paramLabel = "N", defaultValue = "2",
@@ -57,6 +58,10 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--fuse-overlay", paramLabel = "PATH", description = "the fuse-overlay launcher to measure (default ./fuse-overlay)")
     Path fuseOverlay;
+
+    @Option(names = "--baseline", paramLabel = "PATH",
+            description = "another fuse-overlay launcher (an earlier build) measured in the same run as fuse-overlay-baseline")
+    Path baseline;
 
     @Option(names = "--files", paramLabel = "N", description = "small files in the /usr-like layer")
     Integer files;
@@ -192,9 +197,10 @@ public final class BenchMain implements Callable<Integer> {
 
         List<Impl> impls = new ArrayList<>();
         List<Map<String, Object>> implInfo = new ArrayList<>();
-        for (Impl i : Impl.all(launcher)) {
-            if (onlyImpls != null && !onlyImpls.isEmpty() && !onlyImpls.contains(i.name)) {
-                continue;
+        String base0 = baseline == null ? null : baseline.toAbsolutePath().normalize().toString();
+        for (Impl i : Impl.all(launcher, base0)) {
+            if (onlyImpls != null && !onlyImpls.isEmpty() && !onlyImpls.contains(i.name) && !i.name.equals(Impl.BASELINE)) {
+                continue; // --baseline asks for its build by itself
             }
             i.probe(scratch, layers);
             Map<String, Object> m = new LinkedHashMap<>();
@@ -212,6 +218,9 @@ public final class BenchMain implements Callable<Integer> {
         }
         if (onlyImpls != null) {
             for (String n : onlyImpls) {
+                if (n.equals(Impl.BASELINE) && baseline == null) {
+                    throw new IllegalArgumentException(Impl.BASELINE + " needs --baseline PATH (the launcher of the build to compare with)");
+                }
                 if (implInfo.stream().noneMatch(m -> m.get("name").equals(n))) {
                     throw new IllegalArgumentException("unknown implementation '" + n + "'");
                 }

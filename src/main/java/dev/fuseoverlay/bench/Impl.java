@@ -21,6 +21,8 @@ final class Impl {
         }
     }
 
+    static final String BASELINE = "fuse-overlay-baseline";
+
     final String name;
     final Kind kind;
     final String binary;
@@ -36,7 +38,8 @@ final class Impl {
         this.binary = binary;
     }
 
-    static List<Impl> all(String fuseOverlayLauncher) {
+    /** Every implementation; {@code baseline} (null: none) is a second fuse-overlay launcher, an earlier build. */
+    static List<Impl> all(String fuseOverlayLauncher, String baseline) {
         List<Impl> l = new ArrayList<>();
         l.add(new Impl("native", Kind.NATIVE, null));
         l.add(new Impl("kernel", Kind.KERNEL, "mount"));
@@ -46,6 +49,9 @@ final class Impl {
         Impl libfuse = new Impl("fuse-overlay-libfuse", Kind.FUSE_OVERLAY, fuseOverlayLauncher);
         libfuse.extraOptions = ",engine=libfuse"; // the launcher's other engine (the default as root is devfuse)
         l.add(libfuse);
+        if (baseline != null) {
+            l.add(new Impl(BASELINE, Kind.FUSE_OVERLAY, baseline));
+        }
         return l;
     }
 
