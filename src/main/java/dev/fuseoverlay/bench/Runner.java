@@ -46,6 +46,7 @@ final class Runner {
         workloads.forEach(w -> wByName.put(w.name(), w));
         List<Schedule.Slot> slots = Schedule.of(new ArrayList<>(wByName.keySet()), new ArrayList<>(byName.keySet()), rounds);
         Map<String, TreeDigest> digests = new HashMap<>();   // impl + variant -> tree, for the current workload round
+        int width = impls.stream().mapToInt(i -> i.name.length()).max().orElse(0);
         int n = 0;
         for (Schedule.Slot slot : slots) {
             n++;
@@ -57,7 +58,7 @@ final class Runner {
             if (w.name().equals(Workload.MOUNT) && impl.kind == Impl.Kind.NATIVE) {
                 continue;   // nothing to mount
             }
-            String head = String.format(Locale.ROOT, "[%3d/%d] %-12s round %d/%d  %-15s", n, slots.size(), w.name(), slot.round(), rounds, impl.name);
+            String head = String.format(Locale.ROOT, "[%3d/%d] %-12s round %d/%d  %-" + width + "s", n, slots.size(), w.name(), slot.round(), rounds, impl.name);
             List<Sample> got = new ArrayList<>();
             try {
                 if (w.name().equals(Workload.MOUNT)) {
