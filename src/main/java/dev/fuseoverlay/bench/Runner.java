@@ -233,6 +233,10 @@ final class Runner {
             s.fail(r.timedOut() ? "timed out after " + timeoutSeconds + " s" : "exit " + r.rc() + ": " + r.errTail());
             return;
         }
+        if (!Files.exists(result)) {
+            s.fail("the script ended before its timing was written");
+            return;
+        }
         Map<String, String> f = new HashMap<>();
         for (String line : Files.readAllLines(result)) {
             int sp = line.indexOf(' ');

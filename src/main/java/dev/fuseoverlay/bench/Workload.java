@@ -33,7 +33,7 @@ record Workload(String name, String description, List<String> variants, boolean 
             (find . >/dev/null && chmod -R g+w usr/share && rm -rf usr/share) & p3=$!
             (mkdir c-storm && for i in $(seq 50); do "$B/storm" c-storm/s$i 20 4096 1 || exit 1; done) & p4=$!
             (for f in copyup/small/*; do printf x >> "$f" || exit 1; done; cat big/*.bin >/dev/null) & p5=$!
-            rc=0; for p in $p1 $p2 $p3 $p4 $p5; do wait $p || rc=$?; done; exit $rc""";
+            rc=0; for p in $p1 $p2 $p3 $p4 $p5; do wait $p || rc=$?; done; [ $rc -eq 0 ]""";
 
     boolean sharedMount() {
         return !writes;

@@ -62,12 +62,12 @@ class WorkloadTest {
         String ok = run.replace("\"$B/storm\" c-storm/s$i 20 4096 1", "true")
                 .replace("find . >/dev/null && chmod -R g+w usr/share && rm -rf usr/share", "true")
                 .replace("cat big/*.bin >/dev/null", "true");
-        assertEquals(0, runIn(ok));
+        assertEquals(7, runIn(ok + "\n[ -d untar-a/copyup ] && exit 7"), "did not go on to the timing with the untar done");
         assertTrue(runIn(ok.replaceFirst("-C untar-a", "-C missing-dir")) != 0);
         assertTrue(runIn(ok.replace("do printf x", "do false")) != 0);
     }
 
-    /** Runs a workload snippet with set -e in a scratch tree that has what the harmless version needs. */
+    /** Runs a workload snippet (as a script's timed part, so never with exit) with set -e in a scratch tree that has what the harmless version needs. */
     private int runIn(String snippet) throws Exception {
         String prep = "set -e; cd \"$(mktemp -d -p \"$0\")\"; mkdir -p untar-a untar-b copyup/small; echo a > copyup/small/f; "
                 + "tar -cf t.tar copyup; B=$PWD; mv t.tar src.tar; ";
