@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  * <p>So the width follows the load: a worker that starts a request while another is already waiting (the
  * caller checks the device), or a watchdog that sees a worker busy with one request for the stall time
  * while others wait, opens the turn to every worker ({@link #widen}); a worker beyond the first steps back
- * before reading once nothing has waited for the quiet time ({@link #stepBack}). With one client nothing
+ * before reading once nothing has waited for the quiet time and nothing waits now ({@link #stepBack}). With one client nothing
  * waits (it waits for the reply), so its requests keep one reader. The watchdog ticks only while a request
  * is in progress and parks after a few idle ticks; the next request wakes it.
  */
