@@ -678,7 +678,16 @@ public final class RealFs {
         }
     }
 
+    /** Per thread: how often it has waited for data to reach the disk ({@link #fsync}, {@link #writeBack}). */
+    private static final ThreadLocal<int[]> DISK_WAITS = ThreadLocal.withInitial(() -> new int[1]);
+
+    /** How often the calling thread has waited for data to reach the disk (a count to compare, not a total). */
+    public static int diskWaits() {
+        return DISK_WAITS.get()[0];
+    }
+
     public void fsync(int fd) {
+        DISK_WAITS.get()[0]++;
         logged("fsync fd%d", fd);
         if (C.fsync(fd) < 0) {
             throw new ErrnoException(Native.errno(), "fsync");
@@ -693,6 +702,7 @@ public final class RealFs {
      * commit's flush covers the data already written. See {@code CopyUp.Durability}.
      */
     public void writeBack(int fd) {
+        DISK_WAITS.get()[0]++;
         logged("sync_file_range fd%d", fd);
         if (C.sync_file_range(fd, 0, 0, 1 | 2 | 4) < 0) {
             throw new ErrnoException(Native.errno(), "sync_file_range");

@@ -355,17 +355,22 @@ class MountCliIT {
 
     /**
      * devfuse: one client's requests are answered by one worker with {@code readers=load} (the default), so
-     * that it stays next to its client, and go round every worker with {@code readers=all}; the debug log
+     * that it stays next to its client, and go round every worker with {@code readers=all}, and with
+     * {@code readers=load} as well while requests wait for the disk (copy-ups that sync); the debug log
      * names the worker of each reply.
      */
     @Test
     void oneClientKeepsOneReaderUnlessReadersAll(TestInfo t) throws Exception {
         Path out = run(t, PRELUDE + """
                 for i in $(seq 100); do echo "file $i" >l/f$i; done
-                for r in load all; do
-                  "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,debug,readers=$r $B/m 2>"$OUT/log-$r" &
+                for r in load all sync; do
+                  "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,debug,readers=${r/sync/load} $B/m 2>"$OUT/log-$r" &
                   for i in $(seq 200); do mountpoint -q m && break; sleep 0.05; done
-                  for i in $(seq 100); do cat m/f$i; done >"$OUT/cat-$r"
+                  if [ $r = sync ]; then
+                    chmod g+w m/f*; cat m/f* >/dev/null; stat -c %A m/f1 >"$OUT/mode"
+                  else
+                    for i in $(seq 100); do cat m/f$i; done >"$OUT/cat-$r"
+                  fi
                   fusermount3 -u "$B/m"; wait
                   # replies per worker, most first
                   awk '/ = / && $NF ~ /^.devfuse-[0-9]+.$/ {print $NF}' "$OUT/log-$r" | sort | uniq -c | sort -rn | awk '{print $1}' >"$OUT/per-$r"
@@ -376,7 +381,12 @@ class MountCliIT {
         List<Integer> all = read(out.resolve("per-all")).lines().map(Integer::parseInt).toList();
         int loadTotal = load.stream().mapToInt(Integer::intValue).sum();
         int allTotal = all.stream().mapToInt(Integer::intValue).sum();
+        List<Integer> sync = read(out.resolve("per-sync")).lines().map(Integer::parseInt).toList();
+        int syncTotal = sync.stream().mapToInt(Integer::intValue).sum();
         assertAll(
+            () -> assertEquals("-rw-rw-r--\n", read(out.resolve("mode"))),
+            () -> assertTrue(syncTotal >= 200 && sync.get(0) < syncTotal * 9 / 10,
+                    "readers=load, copy-ups: every worker reads while requests wait for the disk, per worker: " + sync),
             () -> assertEquals(expected, read(out.resolve("cat-load"))),
             () -> assertEquals(expected, read(out.resolve("cat-all"))),
             () -> assertTrue(loadTotal >= 300 && load.get(0) >= loadTotal * 9 / 10,

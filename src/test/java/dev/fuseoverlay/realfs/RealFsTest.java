@@ -83,4 +83,21 @@ class RealFsTest {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
+
+    @Test
+    void diskWaitsCountThisThreadsSyncsOnly() throws Exception {
+        int fd = fs.create(up + "/synced", Native.O_WRONLY, 0644);
+        try {
+            int before = RealFs.diskWaits();
+            fs.fsync(fd);
+            fs.writeBack(fd);
+            assertEquals(before + 2, RealFs.diskWaits());
+            Thread other = new Thread(() -> fs.fsync(fd));
+            other.start();
+            other.join();
+            assertEquals(before + 2, RealFs.diskWaits(), "another thread's fsync");
+        } finally {
+            fs.close(fd);
+        }
+    }
 }

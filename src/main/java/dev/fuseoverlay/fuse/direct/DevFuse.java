@@ -226,10 +226,15 @@ public final class DevFuse {
             }
             turn.begin();
             try {
-                if (turn.narrow() && !quick(in.getInt(Wire.IN_OPCODE)) && waiting()) {
+                int opcode = in.getInt(Wire.IN_OPCODE);
+                if (turn.narrow() && !quick(opcode) && waiting()) {
                     turn.widen(); // another request is waiting already: more than one client
                 }
+                int disk = RealFs.diskWaits();
                 reply(in, (int) n, out, st);
+                if (turn.narrow() && RealFs.diskWaits() != disk) {
+                    turn.widen(); // it waited for the disk (a copy-up's sync): see Turn, "disk"
+                }
             } finally {
                 turn.end();
             }
