@@ -63,6 +63,9 @@ import picocli.CommandLine.Unmatched;
             "                        attributes cached a day unless timeout= given; POSIX ACLs enforced);",
             "                        libfuse: jnr-fuse and libfuse 2; auto: devfuse, libfuse for a plain user",
             "  threads=N             engine=devfuse: threads serving requests (default 4)",
+            "  readers=load|all      engine=devfuse: load (default): one thread reads while one client talks",
+            "                        to the mount, all once requests queue up or wait for the disk; all: all",
+            "  passthrough=on|off    engine=devfuse: the kernel reads and writes upper files itself (default on)",
             "Unknown options are ignored with a warning, like fuse-overlayfs.",
             "Unmount with: fusermount3 -u MOUNTPOINT   (or umount MOUNTPOINT)"})
 public final class Main implements Callable<Integer> {

@@ -40,7 +40,8 @@ public final class MountOptions {
     public int threads = 4;
     /**
      * How many of those read at once (engine=devfuse): {@code load}, one while a single client talks to the
-     * mount and all once requests queue up; {@code all}, every thread always (as libfuse's workers).
+     * mount and all once requests queue up or wait for the disk; {@code all}, every thread always (as
+     * libfuse's workers).
      */
     public String readers = "load";
     public boolean debug;
