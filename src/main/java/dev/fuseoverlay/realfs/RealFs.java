@@ -734,18 +734,22 @@ public final class RealFs {
     }
 
     public void setxattr(String path, String name, byte[] value, int flags) {
-        logged("setxattr %s %s", printable(path), name);
-        byte[] nm = cstr(name);
-        check((int) xattr(path, true, (p, f) -> f ? C.setxattr(p, nm, value, value.length, flags)
-                : C.lsetxattr(p, nm, value, value.length, flags)), "setxattr", path);
+        int e = trySetxattr(path, name, value, flags);
+        if (e != 0) {
+            throw new ErrnoException(e, "setxattr " + printable(path));
+        }
     }
 
     /** setxattr; returns 0 or the errno (for probes and optional metadata). */
     public int trySetxattr(String path, String name, byte[] value) {
+        return trySetxattr(path, name, value, 0);
+    }
+
+    private int trySetxattr(String path, String name, byte[] value, int flags) {
         logged("setxattr %s %s", printable(path), name);
         byte[] nm = cstr(name);
-        return xattr(path, true, (p, f) -> f ? C.setxattr(p, nm, value, value.length, 0)
-                : C.lsetxattr(p, nm, value, value.length, 0)) < 0 ? Native.errno() : 0;
+        return xattr(path, true, (p, f) -> f ? C.setxattr(p, nm, value, value.length, flags)
+                : C.lsetxattr(p, nm, value, value.length, flags)) < 0 ? Native.errno() : 0;
     }
 
     public void fsetxattr(int fd, String name, byte[] value) {
