@@ -69,9 +69,7 @@ public interface LibC {
     @ssize_t long fgetxattr(int fd, @In @NulTerminate byte[] name, @Out byte[] value, @size_t long size);
     int fsetxattr(int fd, @In @NulTerminate byte[] name, @In byte[] value, @size_t long size, int flags);
     int statvfs(@In @NulTerminate byte[] path, Pointer buf);
-    Pointer opendir(@In @NulTerminate byte[] path);
-    Pointer readdir(Pointer dir);
-    int closedir(Pointer dir);
+    @ssize_t long getdents64(int fd, Pointer buf, @size_t long count);
     int umask(int mask);
     int getuid();
     int geteuid();
@@ -87,7 +85,6 @@ public interface LibC {
     @ssize_t long readlinkat(int dirfd, @In @NulTerminate byte[] path, @Out byte[] buf, @size_t long size);
     int fchmodat(int dirfd, @In @NulTerminate byte[] path, int mode, int flags);
     int fchownat(int dirfd, @In @NulTerminate byte[] path, int uid, int gid, int flags);
-    Pointer fdopendir(int fd);
     int flock(int fd, int operation);
     /** For openat2(2) (number 437 on x86_64), which glibc 2.36 does not wrap. */
     long syscall(long number, int dirfd, @In @NulTerminate byte[] path, Pointer how, long size);

@@ -100,4 +100,37 @@ class RealFsTest {
             fs.close(fd);
         }
     }
+
+    @Test
+    void readdirListsEveryEntryWithItsTypeAndInodeAcrossManyBuffers() throws Exception {
+        Path dir = t.upper().resolve("many");
+        Files.createDirectory(dir);
+        java.util.Set<String> want = new java.util.TreeSet<>();
+        // long names: about 2 000 entries of 264 bytes each take more than one 32 KiB getdents64 buffer
+        for (int i = 0; i < 2000; i++) {
+            String name = String.format("%04d-", i) + "x".repeat(240);
+            Files.createFile(dir.resolve(name));
+            want.add(name);
+        }
+        // names that start like "." and "..", and bytes that are not UTF-8 (names are bytes, ISO-8859-1 chars)
+        for (String name : List.of(".h", "..h", "...", "\u00e9\u00ff\u0001")) {
+            fs.close(fs.create(dir + "/" + name, Native.O_WRONLY, 0644));
+            want.add(name);
+        }
+        fs.mkdir(dir + "/sub", 0755);
+        fs.symlink("target", dir + "/link");
+        want.add("sub");
+        want.add("link");
+        List<DirEntry> got = fs.readdir(dir.toString());
+        assertEquals(want, new java.util.TreeSet<>(got.stream().map(DirEntry::name).toList()));
+        assertEquals(want.size(), got.size(), "each entry once, no . or ..");
+        for (DirEntry e : got) {
+            Stat st = fs.lstat(dir + "/" + e.name());
+            assertEquals(st.ino, e.ino(), e.name());
+            assertEquals(st.type() >> 12, e.dtype(), e.name()); // DT_* is the S_IF* type shifted down
+        }
+        fs.close(fs.create(dir + "/a-file", Native.O_WRONLY, 0644));
+        ErrnoException notDir = assertThrows(ErrnoException.class, () -> fs.readdir(dir + "/a-file"));
+        assertEquals(Errno.ENOTDIR, notDir.errno());
+    }
 }
