@@ -360,7 +360,7 @@ public final class DevFuse {
             }
             case Wire.SYMLINK: {
                 String name = Wire.name(in, B, len);
-                String target = Wire.name(in, B + Native.cstr(name).length + 1, len);
+                String target = Wire.name(in, B + name.length() + 1, len);
                 String p = childPath(node, name);
                 ov.symlink(target, p, caller(in));
                 return entry(node, name, p, out, R, st);
@@ -460,7 +460,7 @@ public final class DevFuse {
             case Wire.SETXATTR: {
                 int size = in.getInt(B);
                 String name = Wire.name(in, B + 8, len);
-                int value = B + 8 + Native.cstr(name).length + 1;
+                int value = B + 8 + name.length() + 1;
                 ov.setxattr(path(node), name, in.slice(value), size, in.getInt(B + 4));
                 invalidate(node); // an ACL changes the mode (cp -a sets it so), any xattr the ctime
                 changed(node);
@@ -636,7 +636,7 @@ public final class DevFuse {
 
     private int rename(long parent, long newParent, int flags, Pointer in, int off, int len) {
         String from = Wire.name(in, off, len);
-        String to = Wire.name(in, off + Native.cstr(from).length + 1, len);
+        String to = Wire.name(in, off + from.length() + 1, len);
         String fromPath = childPath(parent, from);
         String toPath = childPath(newParent, to);
         if ((flags & ~Native.RENAME_NOREPLACE) != 0) {

@@ -173,15 +173,14 @@ final class Wire {
 
     /** Index of the NUL ending the string that starts at {@code off}, or -1 if none before {@code end}. */
     static int nul(Pointer in, int off, int end) {
-        for (int i = off; i < end; i++) {
-            if (in.getByte(i) == 0) {
-                return i;
-            }
-        }
-        return -1;
+        int i = off < end ? in.indexOf(off, (byte) 0, end - off) : -1; // one memchr, not a read per byte
+        return i < 0 ? -1 : off + i;
     }
 
-    /** The NUL-terminated name at {@code off} (names are bytes: one char per byte, ISO-8859-1). */
+    /**
+     * The NUL-terminated name at {@code off} (names are bytes: one char per byte, ISO-8859-1, so a name's
+     * {@code length()} is its length in bytes, and a second name starts {@code length() + 1} after it).
+     */
     static String name(Pointer in, int off, int end) {
         int z = nul(in, off, end);
         if (z < 0) {
