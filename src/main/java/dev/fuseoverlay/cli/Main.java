@@ -101,10 +101,6 @@ public final class Main implements Callable<Integer> {
     private String[] rawArgs;
 
     public static void main(String[] args) {
-        Main server = server(args);
-        if (server != null) {
-            System.exit(server.execute());
-        }
         Main main = new Main();
         main.rawArgs = args;
         CommandLine cl = new CommandLine(main);
@@ -113,67 +109,15 @@ public final class Main implements Callable<Integer> {
             System.err.println("fuse-overlay: " + ex.getMessage() + " (see fuse-overlay --help)");
             return 2;
         });
-        cl.setExecutionExceptionHandler((ex, c, r) -> failed(ex));
-        System.exit(cl.execute(args));
-    }
-
-    /** The names picocli would run as subcommands (MainTest checks them against the model). */
-    static final List<String> SUBCOMMANDS = List.of("tour", "explain", "diff", "layers", "df", "help");
-
-    /**
-     * The background server's command line ({@code --serve} first: the launcher and {@link #daemonize} start it
-     * so) read without picocli, when it has only the simple forms a mount passes: {@code -o OPTS}, {@code -f},
-     * {@code -d}, {@code --trace FILE}, each once but {@code -o}, and up to two operands. picocli builds its
-     * model of every command and subcommand from annotations first (a dynamic proxy class per annotation,
-     * with bytecode spun at run time and loaded from the jar: its classes are too old for the class-data
-     * archive); that was a third of mount-to-ready. Anything else (null) goes to picocli, whose fields these
-     * are, with the same meaning (MainTest compares the two on many command lines).
-     */
-    static Main server(String[] args) {
-        if (args.length == 0 || !args[0].equals("--serve")) {
-            return null;
-        }
-        Main m = new Main();
-        m.rawArgs = args;
-        m.serve = true;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            boolean last = i + 1 == args.length;
-            if (a.equals("-o") && !last && !args[i + 1].startsWith("-")) {
-                m.options.add(args[++i]);
-            } else if (a.equals("--trace") && !last && !args[i + 1].startsWith("-") && m.traceFile == null) {
-                m.traceFile = args[++i];
-            } else if (a.equals("-f") && !m.foreground) {
-                m.foreground = true;
-            } else if (a.equals("-d") && !m.debugFlag) {
-                m.debugFlag = true;
-            } else if (!a.isEmpty() && !a.startsWith("-") && m.positional.size() < 2
-                    && (!m.positional.isEmpty() || !SUBCOMMANDS.contains(a))) {
-                m.positional.add(a);
-            } else {
-                return null; // another form, an option twice, a third operand: picocli decides
+        cl.setExecutionExceptionHandler((ex, c, r) -> {
+            if (ex instanceof OptionsException || ex instanceof ErrnoException) {
+                System.err.println("fuse-overlay: " + ex.getMessage());
+                return 1;
             }
-        }
-        return m;
-    }
-
-    /** Runs a command line read by {@link #server}: as picocli's execute would, with the same error handling. */
-    private int execute() {
-        try {
-            return call();
-        } catch (Exception e) {
-            return failed(e);
-        }
-    }
-
-    /** A mount that failed: one line on stderr, and the exit code. */
-    private static int failed(Exception ex) {
-        if (ex instanceof OptionsException || ex instanceof ErrnoException) {
-            System.err.println("fuse-overlay: " + ex.getMessage());
-            return 1;
-        }
-        System.err.println("fuse-overlay: internal error: " + ex);
-        return 70;
+            System.err.println("fuse-overlay: internal error: " + ex);
+            return 70;
+        });
+        System.exit(cl.execute(args));
     }
 
     @Override
