@@ -36,6 +36,8 @@ public final class MountOptions {
      * upper file (FUSE passthrough, where the kernel and privileges allow it).
      */
     public boolean passthrough = true;
+    /** engine=devfuse: requests through FUSE over io_uring (one queue per CPU) where the kernel offers it. */
+    public boolean uring;
     /** Threads reading /dev/fuse (engine=devfuse). */
     public int threads = 4;
     /**
@@ -140,6 +142,7 @@ public final class MountOptions {
             case "xino": xino = oneOf(key, value, "on", "auto", "off"); break;
             case "index": index = onOff(key, value); break;
             case "passthrough": passthrough = onOff(key, value); break;
+            case "uring": uring = onOff(key, value); break;
             case "metacopy": metacopy = onOff(key, value); break;
             case "noxattrs":
                 if (value == null) {

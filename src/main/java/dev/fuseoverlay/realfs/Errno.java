@@ -22,6 +22,11 @@ public final class Errno {
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+    public static final int ENODEV = 19;
+    public static final int ENOTCONN = 107;
+    public static final int ECANCELED = 125;
     public static final int EDQUOT = 122;
 
     private Errno() {}

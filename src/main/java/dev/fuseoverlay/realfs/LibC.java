@@ -70,6 +70,14 @@ public interface LibC {
     int fsetxattr(int fd, @In @NulTerminate byte[] name, @In byte[] value, @size_t long size, int flags);
     int statvfs(@In @NulTerminate byte[] path, Pointer buf);
     @ssize_t long getdents64(int fd, Pointer buf, @size_t long count);
+    /** io_uring_setup(entries, params) (FUSE over io_uring: fuse.direct.Ring). */
+    long syscall(long number, int entries, Pointer params);
+    /** io_uring_enter(fd, to_submit, min_complete, flags, sig, sigsz). */
+    long syscall(long number, int fd, int toSubmit, int minComplete, int flags, long sig, long sigsz);
+    /** (a Java long for the address made jnr-ffi pass the arguments wrongly: EINVAL even for anonymous maps) */
+    Pointer mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, @jnr.ffi.types.off_t long offset);
+    int munmap(Pointer addr, @size_t long length);
+    int sched_setaffinity(int pid, @size_t long size, Pointer mask);
     int umask(int mask);
     int getuid();
     int geteuid();

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -393,6 +394,64 @@ class MountCliIT {
                     "readers=load: one worker answers (nearly) all of one client's requests, per worker: " + load),
             () -> assertTrue(allTotal >= 300 && all.size() == 4 && all.get(3) >= allTotal / 10,
                     "readers=all: the requests go round the four workers, per worker: " + all));
+    }
+
+    /**
+     * {@code uring=on}: FUSE over io_uring, one queue per possible CPU. The kernel puts a request on the queue
+     * of the CPU its caller runs on, so a client pinned to CPU c is answered by {@code devfuse-ring-c} (the debug
+     * log names the thread of each reply); reads, copy-ups, creates, renames and removals give the same tree as
+     * without it; unmounting ends the queues and the server. Where the kernel does not offer it
+     * ({@code enable_uring} N), the mount says so in one line and the workers answer as before. The module
+     * parameter is the machine's: the script sets it for each phase and puts it back.
+     */
+    @Test
+    void uringQueuesAnswerOnTheCallersCpu(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                P=/sys/module/fuse/parameters/enable_uring
+                [ -w $P ] || { echo "no $P: this kernel has no FUSE over io_uring" >"$OUT/no-uring"; exit 1; }
+                old=$(cat $P); trap 'echo $old >$P' EXIT
+                for i in $(seq 40); do echo "file $i" >l/f$i; done
+                cpus=$(nproc --all)
+                echo $cpus >"$OUT/cpus"
+                for phase in on off; do
+                  echo $([ $phase = on ] && echo 1 || echo 0) >$P
+                  rm -rf u w; mkdir u w
+                  "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,uring=on,debug $B/m 2>"$OUT/log-$phase" & srv=$!
+                  for i in $(seq 200); do mountpoint -q m && break; sleep 0.05; done
+                  for c in $(seq 0 $((cpus - 1))); do
+                    n0=$(wc -l <"$OUT/log-$phase")
+                    taskset -c $c sh -c 'for i in $(seq 40); do cat m/f$i; done' >"$OUT/cat-$phase-$c"
+                    sleep 0.2
+                    tail -n +$((n0 + 1)) "$OUT/log-$phase" | awk '/ = / {print $NF}' | sort | uniq -c | sort -rn | head -1 | awk '{print $2}' >"$OUT/who-$phase-$c"
+                  done
+                  echo more >>m/f1; echo new >m/new; mkdir m/d; mv m/f2 m/d/moved; rm m/f3; ln -s f4 m/sym
+                  (cd m && find . | sort && cat f1 new d/moved && readlink sym) >"$OUT/tree-$phase"
+                  umount "$B/m"; wait $srv; echo $? >"$OUT/rc-$phase"
+                  grep -c 'devfuse-ring' "$OUT/log-$phase" >"$OUT/ring-replies-$phase"
+                done
+                """);
+        int cpus = Integer.parseInt(read(out.resolve("cpus")).trim());
+        String expected = IntStream.rangeClosed(1, 40).mapToObj(i -> "file " + i + "\n").collect(Collectors.joining());
+        List<org.junit.jupiter.api.function.Executable> checks = new ArrayList<>();
+        for (int c = 0; c < cpus; c++) {
+            int cpu = c;
+            checks.add(() -> assertEquals(expected, read(out.resolve("cat-on-" + cpu))));
+            checks.add(() -> assertEquals("[devfuse-ring-" + cpu + "]\n", read(out.resolve("who-on-" + cpu)),
+                    "a client on CPU " + cpu + " is answered by that CPU's queue"));
+            checks.add(() -> assertEquals(expected, read(out.resolve("cat-off-" + cpu))));
+        }
+        checks.add(() -> assertEquals(read(out.resolve("tree-off")), read(out.resolve("tree-on")), "the same tree either way"));
+        checks.add(() -> {
+            String tree = read(out.resolve("tree-on"));
+            assertTrue(tree.contains("./d/moved\n") && tree.contains("./new\n") && tree.contains("./sym\n")
+                    && !tree.contains("./f2\n") && !tree.contains("./f3\n") && tree.endsWith("file 1\nmore\nnew\nfile 2\nf4\n"), tree);
+        });
+        checks.add(() -> assertEquals("0\n", read(out.resolve("rc-on")), "the server ends with the mount"));
+        checks.add(() -> assertEquals("0\n", read(out.resolve("rc-off"))));
+        checks.add(() -> assertEquals("0\n", read(out.resolve("ring-replies-off")), "no queues where the kernel does not offer them"));
+        checks.add(() -> assertTrue(read(out.resolve("log-off")).contains(
+                "fuse-overlay: uring=on: the kernel does not offer FUSE over io_uring"), "one line says why"));
+        assertAll(checks);
     }
 
     /**

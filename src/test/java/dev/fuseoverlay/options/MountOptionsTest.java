@@ -172,6 +172,10 @@ class MountOptionsTest {
         assertEquals("all", parse("readers=all").readers);
         assertEquals("readers=some: expected one of load, all",
                 assertThrows(OptionsException.class, () -> parse("readers=some")).getMessage());
+        assertFalse(o.uring, "FUSE over io_uring is asked for, not assumed");
+        assertTrue(parse("uring=on").uring);
+        assertFalse(parse("uring=on,uring=off").uring);
+        assertThrows(OptionsException.class, () -> parse("uring=yes"));
         assertTrue(o.timeoutGiven && o.attrTimeoutGiven);
         assertEquals("libfuse", parse("engine=devfuse,engine=libfuse").engine);
         assertEquals("auto", parse("engine=auto").engine);

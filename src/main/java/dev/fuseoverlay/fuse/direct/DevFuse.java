@@ -46,7 +46,7 @@ public final class DevFuse {
     static final int BUFFER = MAX_WRITE + 8192;
     /** Default cache time with this engine: every change goes through us, so the kernel's view stays exact. */
     public static final double DEFAULT_TTL = 86400;
-    private static final int NO_REPLY = Integer.MIN_VALUE;
+    static final int NO_REPLY = Integer.MIN_VALUE;
     private static final int ENODEV = 19, EINTR = 4, EAGAIN = 11, ESTALE = 116, ENOMEM = 12, ENFILE = 23, EMFILE = 24;
     private static final int MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     private static final int MNT_DETACH = 2;
@@ -73,6 +73,9 @@ public final class DevFuse {
     private final boolean passthroughWanted;
     /** FUSE passthrough negotiated at INIT, and not refused since (no CAP_SYS_ADMIN: never). */
     private volatile boolean passthrough;
+    private final boolean uringWanted;
+    /** FUSE over io_uring negotiated at INIT: its queues register once the kernel has the INIT reply. */
+    private volatile Ring ring;
     /** The node of each descriptor open in passthrough, until its RELEASE. */
     private final Map<Integer, Nodes.Node> backed = new ConcurrentHashMap<>();
     /** Per worker: the argument of the passthrough ioctls, and the stat of a file about to go through. */
@@ -100,6 +103,7 @@ public final class DevFuse {
         this.posixAcl = !o.noAcl && !o.noXattrs;
         // with xattr_permissions the modes the kernel sees are not the files' own
         this.passthroughWanted = o.passthrough && o.xattrPermissions == 0;
+        this.uringWanted = o.uring;
     }
 
     /** The data string of mount(2) for a FUSE filesystem served on descriptor {@code fd}. */
@@ -188,10 +192,31 @@ public final class DevFuse {
         for (Thread t : workers) {
             t.join();
         }
+        if (ring != null) {
+            ring.join(); // the kernel ended every queue's entries when it let go
+        }
         if (turn != null) {
             turn.close();
         }
         C.close(dev);
+    }
+
+    /**
+     * Ends the connection (fusectl's abort: every waiting request fails with ENOTCONN, the mount is dead
+     * until unmounted), for a broken io_uring queue, which the kernel would otherwise wait for forever.
+     */
+    private void abortConnection() {
+        String devno = Mounter.deviceOf(mountPoint);
+        System.err.println("fuse-overlay: aborting the connection of " + RealFs.printable(mountPoint));
+        if (devno != null) {
+            try {
+                Files.writeString(Paths.get("/sys/fs/fuse/connections", devno.substring(devno.indexOf(':') + 1), "abort"), "1");
+                return;
+            } catch (IOException | RuntimeException e) {
+                System.err.println("fuse-overlay: " + e.getMessage());
+            }
+        }
+        unmount();
     }
 
     /** Unmounts lazily (SIGTERM, SIGINT): the workers end when the kernel lets go of the connection. */
@@ -250,6 +275,9 @@ public final class DevFuse {
         // a failed write: ENODEV, the connection is gone (the next read says so); ENOENT, the request was interrupted
         if (C.write(dev, out, len) >= 0 && in.getInt(Wire.IN_OPCODE) == Wire.INIT) {
             widenReadahead(); // the INIT reply has set the kernel's readahead by now
+            if (ring != null) {
+                ring.go(); // the kernel takes the queues' registrations from now on
+            }
         }
     }
 
@@ -547,14 +575,29 @@ public final class DevFuse {
         out.putInt(R + 20, MAX_WRITE);
         out.putInt(R + 24, 1);                    // time_gran: nanoseconds
         out.putShort(R + 28, (short) (MAX_WRITE / 4096)); // max_pages
+        int flags2Out = 0;
         if (passthroughWanted && (flags2 & Wire.PASSTHROUGH2) != 0) {
             // reads and writes of upper files straight to the file (through()); the backing files may be on a
             // filesystem that stacks nothing (stack depth 0), and this mount counts as one level itself, so
             // kernel overlayfs can still use it as a layer
-            out.putInt(R + 12, (flags & want) | Wire.INIT_EXT);
-            out.putInt(R + 32, Wire.PASSTHROUGH2);
+            flags2Out |= Wire.PASSTHROUGH2;
             out.putInt(R + 36, 1); // max_stack_depth
             passthrough = true;
+        }
+        if (uringWanted && (flags2 & Wire.OVER_IO_URING2) != 0) {
+            ring = Ring.prepare(this, dev, MAX_WRITE, debug, this::abortConnection);
+            if (ring != null) {
+                flags2Out |= Wire.OVER_IO_URING2;
+            } else {
+                System.err.println("fuse-overlay: uring=on: no io_uring queues (above); requests come through /dev/fuse");
+            }
+        } else if (uringWanted) {
+            System.err.println("fuse-overlay: uring=on: the kernel does not offer FUSE over io_uring (Linux 6.14+ with"
+                    + " /sys/module/fuse/parameters/enable_uring set to Y); requests come through /dev/fuse");
+        }
+        if (flags2Out != 0) {
+            out.putInt(R + 12, (flags & want) | Wire.INIT_EXT);
+            out.putInt(R + 32, flags2Out);
         }
         initDone.countDown();
         return minor < 23 ? 24 : Wire.INIT_OUT;

@@ -29,6 +29,8 @@ final class Wire {
             NO_OPENDIR_SUPPORT = 1 << 24, HANDLE_KILLPRIV_V2 = 1 << 28, INIT_EXT = 1 << 30;
     /** fuse_init_in/out.flags2 (the upper 32 bits of the flags, with INIT_EXT): FUSE_PASSTHROUGH. */
     static final int PASSTHROUGH2 = 1 << (37 - 32);
+    /** FUSE_OVER_IO_URING (1 << 41), in flags2. */
+    static final int OVER_IO_URING2 = 1 << (41 - 32);
     /** ioctls on /dev/fuse: register a backing file for passthrough (struct fuse_backing_map), and drop it. */
     static final long IOC_BACKING_OPEN = 0x4010e501L, IOC_BACKING_CLOSE = 0x4004e502L;
 
