@@ -22,6 +22,9 @@ final class Impl {
     }
 
     static final String BASELINE = "fuse-overlay-baseline";
+    static final String URING = "fuse-overlay-uring";
+    /** The fuse module's switch for FUSE over io_uring (N unless an administrator sets it). */
+    static Path uringSwitch = Path.of("/sys/module/fuse/parameters/enable_uring");
 
     final String name;
     final Kind kind;
@@ -49,6 +52,9 @@ final class Impl {
         Impl libfuse = new Impl("fuse-overlay-libfuse", Kind.FUSE_OVERLAY, fuseOverlayLauncher);
         libfuse.extraOptions = ",engine=libfuse"; // the launcher's other engine (the default as root is devfuse)
         l.add(libfuse);
+        Impl uring = new Impl(URING, Kind.FUSE_OVERLAY, fuseOverlayLauncher);
+        uring.extraOptions = ",uring=on"; // FUSE over io_uring: measured only where the kernel offers it
+        l.add(uring);
         if (baseline != null) {
             l.add(new Impl(BASELINE, Kind.FUSE_OVERLAY, baseline));
         }
@@ -95,6 +101,11 @@ final class Impl {
                         unavailable = binary + " not found";
                         return;
                     }
+                    if (extraOptions.contains("uring=on") && !uringOffered()) {
+                        unavailable = "the kernel does not offer FUSE over io_uring (" + uringSwitch
+                                + " is not Y; as root: echo Y > " + uringSwitch + ")";
+                        return;
+                    }
                     Proc.Result v = Proc.run(List.of(binary, "--version"), 300);
                     if (!v.ok()) {
                         unavailable = binary + " --version failed: " + v.errTail();
@@ -110,6 +121,14 @@ final class Impl {
             }
         } catch (IOException e) {
             unavailable = e.getMessage();
+        }
+    }
+
+    static boolean uringOffered() {
+        try {
+            return Files.readString(uringSwitch).trim().equals("Y");
+        } catch (IOException e) {
+            return false; // a kernel without it
         }
     }
 
