@@ -4,11 +4,14 @@ package dev.fuseoverlay.realfs;
 public final class Errno {
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int EINTR = 4;
     public static final int EIO = 5;
     public static final int EBADF = 9;
+    public static final int EAGAIN = 11;
     public static final int EACCES = 13;
     public static final int EEXIST = 17;
     public static final int EXDEV = 18;
+    public static final int ENODEV = 19;
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
@@ -22,12 +25,9 @@ public final class Errno {
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
-    public static final int EINTR = 4;
-    public static final int EAGAIN = 11;
-    public static final int ENODEV = 19;
     public static final int ENOTCONN = 107;
-    public static final int ECANCELED = 125;
     public static final int EDQUOT = 122;
+    public static final int ECANCELED = 125;
 
     private Errno() {}
 }
