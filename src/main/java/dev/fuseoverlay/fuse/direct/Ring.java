@@ -30,7 +30,7 @@ import jnr.ffi.Pointer;
  * kernel's choice), so the engine's readers stay.
  */
 final class Ring {
-    static final int DEPTH = 4;
+    private static final int DEPTH = 4;
     private static final int SYS_IO_URING_SETUP = 425, SYS_IO_URING_ENTER = 426;
     private static final int SETUP_CQSIZE = 1 << 3, SETUP_SUBMIT_ALL = 1 << 7, SETUP_SQE128 = 1 << 10;
     private static final int FEAT_SINGLE_MMAP = 1;
@@ -71,6 +71,10 @@ final class Ring {
      */
     static Ring prepare(DevFuse fuse, int dev, int payload, PrintStream debug, Runnable abort) {
         int cpus = possibleCpus();
+        if (cpus < 1) {
+            System.err.println("fuse-overlay: io_uring: cannot read /sys/devices/system/cpu/possible (how many queues the kernel has)");
+            return null;
+        }
         Ring r = new Ring(fuse, dev, payload, debug, cpus, abort);
         for (int q = 0; q < cpus; q++) {
             int qid = q;
@@ -107,7 +111,10 @@ final class Ring {
         }
     }
 
-    /** The kernel makes one queue per possible CPU (/sys/devices/system/cpu/possible, e.g. "0-1"). */
+    /**
+     * The kernel makes one queue per possible CPU (/sys/devices/system/cpu/possible, e.g. "0-1"); -1 if that
+     * cannot be read: registering fewer queues than the kernel has would leave every request waiting.
+     */
     static int possibleCpus() {
         try {
             String s = Files.readString(Paths.get("/sys/devices/system/cpu/possible")).trim();
@@ -118,7 +125,7 @@ final class Ring {
             }
             return max + 1;
         } catch (IOException | RuntimeException e) {
-            return Runtime.getRuntime().availableProcessors();
+            return -1;
         }
     }
 
