@@ -47,7 +47,7 @@ public final class DevFuse {
     /** Default cache time with this engine: every change goes through us, so the kernel's view stays exact. */
     public static final double DEFAULT_TTL = 86400;
     static final int NO_REPLY = Integer.MIN_VALUE;
-    private static final int ENODEV = 19, EINTR = 4, EAGAIN = 11, ESTALE = 116, ENOMEM = 12, ENFILE = 23, EMFILE = 24;
+    private static final int ESTALE = 116, ENOMEM = 12, ENFILE = 23, EMFILE = 24;
     private static final int MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     private static final int MNT_DETACH = 2;
 
@@ -237,10 +237,10 @@ public final class DevFuse {
             long n = C.read(dev, in, BUFFER);
             if (n < 0) {
                 int e = Native.errno();
-                if (e == EINTR || e == EAGAIN || e == Errno.ENOENT) {
+                if (e == Errno.EINTR || e == Errno.EAGAIN || e == Errno.ENOENT) {
                     continue; // interrupted, or a request the kernel withdrew
                 }
-                if (e != ENODEV) {
+                if (e != Errno.ENODEV) {
                     System.err.println("fuse-overlay: reading /dev/fuse: " + Native.strerror(e));
                 }
                 turn.leave(); // the next worker sees ENODEV too

@@ -139,9 +139,7 @@ final class Ring {
         params.putInt(8, SETUP_SQE128 | SETUP_CQSIZE | SETUP_SUBMIT_ALL);
         int ring = (int) C.syscall(SYS_IO_URING_SETUP, DEPTH, params);
         if (ring < 0) {
-            fail(qid, "io_uring_setup", Native.errno());
-            failed = true;
-            prepared.countDown();
+            setupFailed(qid, "io_uring_setup", Native.errno());
             return;
         }
         try {
@@ -163,15 +161,14 @@ final class Ring {
         Pointer cq = single || sq == null ? sq : map(cqSize, ring, OFF_CQ_RING);
         Pointer sqes = sq == null || cq == null ? null : map((long) SQE * sqEntries, ring, OFF_SQES);
         if (sqes == null) {
-            fail(qid, "mmap of the io_uring", Native.errno());
+            int err = Native.errno();
             if (cq != null && cq != sq) {
                 C.munmap(cq, cqSize);
             }
             if (sq != null) {
                 C.munmap(sq, sqSize);
             }
-            failed = true;
-            prepared.countDown();
+            setupFailed(qid, "mmap of the io_uring", err);
             return;
         }
         try {
@@ -326,6 +323,13 @@ final class Ring {
         sqe.putShort(at + 48 + 16, (short) qid);
         sqRing.putInt(sqArray + 4L * slot, slot);
         return tail + 1;
+    }
+
+    /** A queue that could not be set up: said, and counted, so that {@link #prepare} promises no queues. */
+    private void setupFailed(int qid, String what, int errno) {
+        fail(qid, what, errno);
+        failed = true;
+        prepared.countDown();
     }
 
     private void fail(int qid, String what, int errno) {
