@@ -92,6 +92,11 @@ public final class Requests implements AutoCloseable {
 
     private static final int R = Wire.OUT_HEADER;
 
+    /** Sends a request of any opcode with an empty body (for the answer to one the engine does not know). */
+    public void empty(int opcode, long node) {
+        send(opcode, node, body(0));
+    }
+
     /** A name's node id (0: a negative entry the kernel may cache). */
     public long lookup(long parent, String name) {
         send(Wire.LOOKUP, parent, names(0, name));

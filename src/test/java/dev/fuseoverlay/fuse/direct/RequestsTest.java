@@ -82,6 +82,10 @@ class RequestsTest {
         assertErrno(Errno.ENOENT, () -> r.unlink(d, "missing"));
         assertErrno(Errno.EEXIST, () -> r.mkdir(1, "dir", 0755));
         assertErrno(Errno.ENOTEMPTY, () -> r.rmdir(1, "dir"));
+        // locks (GETLK 31), copy_file_range (47), CUSE's INIT (4096), nonsense: not implemented here
+        for (int opcode : new int[] {31, 47, 4096, -1, Integer.MAX_VALUE}) {
+            assertErrno(Errno.ENOSYS, () -> r.empty(opcode, 1));
+        }
     }
 
     @Test
