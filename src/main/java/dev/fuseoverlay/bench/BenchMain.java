@@ -46,7 +46,8 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--impls", paramLabel = "A,B", split = ",",
             description = "only these implementations: native, kernel, fuse-overlayfs, unionfs-fuse, fuse-overlay, "
-                    + "fuse-overlay-libfuse, fuse-overlay-uring (where the kernel offers FUSE over io_uring), "
+                    + "fuse-overlay-libfuse, fuse-overlay-uring and fuse-overlay-uring-rt (where the kernel offers "
+                    + "FUSE over io_uring), "
                     + "fuse-overlay-baseline (with --baseline)")
     List<String> onlyImpls;
 

@@ -22,7 +22,7 @@ final class Impl {
     }
 
     static final String BASELINE = "fuse-overlay-baseline";
-    static final String URING = "fuse-overlay-uring";
+    static final String URING = "fuse-overlay-uring", URING_RT = "fuse-overlay-uring-rt";
     /** The fuse module's switch for FUSE over io_uring (N unless an administrator sets it). */
     static Path uringSwitch = Path.of("/sys/module/fuse/parameters/enable_uring");
 
@@ -55,6 +55,9 @@ final class Impl {
         Impl uring = new Impl(URING, Kind.FUSE_OVERLAY, fuseOverlayLauncher);
         uring.extraOptions = ",uring=on"; // FUSE over io_uring: measured only where the kernel offers it
         l.add(uring);
+        Impl rt = new Impl(URING_RT, Kind.FUSE_OVERLAY, fuseOverlayLauncher);
+        rt.extraOptions = ",uring=rt"; // the same, its queue threads at real-time priority
+        l.add(rt);
         if (baseline != null) {
             l.add(new Impl(BASELINE, Kind.FUSE_OVERLAY, baseline));
         }
@@ -101,7 +104,7 @@ final class Impl {
                         unavailable = binary + " not found";
                         return;
                     }
-                    if (extraOptions.contains("uring=on") && !uringOffered()) {
+                    if (extraOptions.contains(",uring=") && !uringOffered()) {
                         unavailable = "the kernel does not offer FUSE over io_uring (" + uringSwitch
                                 + " is not Y; as root: echo Y > " + uringSwitch + ")";
                         return;

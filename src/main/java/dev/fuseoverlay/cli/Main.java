@@ -66,8 +66,9 @@ import picocli.CommandLine.Unmatched;
             "  readers=load|all      engine=devfuse: load (default): one thread reads while one client talks",
             "                        to the mount, all once requests queue up or wait for the disk; all: all",
             "  passthrough=on|off    engine=devfuse: the kernel reads and writes upper files itself (default on)",
-            "  uring=on|off          engine=devfuse: requests through FUSE over io_uring, answered on the caller's",
-            "                        CPU (default off; Linux 6.14+ with fuse's enable_uring module parameter Y)",
+            "  uring=on|off|rt       engine=devfuse: requests through FUSE over io_uring, answered on the caller's",
+            "                        CPU (default off; Linux 6.14+ with fuse's enable_uring module parameter Y);",
+            "                        rt: as on, the queue threads at real-time priority (needs CAP_SYS_NICE)",
             "Unknown options are ignored with a warning, like fuse-overlayfs.",
             "Unmount with: fusermount3 -u MOUNTPOINT   (or umount MOUNTPOINT)"})
 public final class Main implements Callable<Integer> {

@@ -38,6 +38,11 @@ public final class MountOptions {
     public boolean passthrough = true;
     /** engine=devfuse: requests through FUSE over io_uring (one queue per CPU) where the kernel offers it. */
     public boolean uring;
+    /**
+     * uring=rt: as on, with the queue threads at real-time priority (SCHED_FIFO 1), so that a request is
+     * answered as soon as its caller waits, whatever else is runnable on that CPU (needs CAP_SYS_NICE).
+     */
+    public boolean uringRt;
     /** Threads reading /dev/fuse (engine=devfuse). */
     public int threads = 4;
     /**
@@ -142,7 +147,12 @@ public final class MountOptions {
             case "xino": xino = oneOf(key, value, "on", "auto", "off"); break;
             case "index": index = onOff(key, value); break;
             case "passthrough": passthrough = onOff(key, value); break;
-            case "uring": uring = onOff(key, value); break;
+            case "uring": {
+                String v = oneOf(key, value, "on", "off", "rt");
+                uring = !v.equals("off");
+                uringRt = v.equals("rt");
+                break;
+            }
             case "metacopy": metacopy = onOff(key, value); break;
             case "noxattrs":
                 if (value == null) {

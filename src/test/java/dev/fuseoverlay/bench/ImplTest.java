@@ -23,10 +23,13 @@ class ImplTest {
     }
 
     @Test
-    void theUringVariantIsTheSameLauncherAndIsSkippedWhereTheKernelDoesNotOfferIt() throws Exception {
+    void theUringVariantsAreTheSameLauncherAndAreSkippedWhereTheKernelDoesNotOfferIt() throws Exception {
         Impl u = Impl.all("/a/fuse-overlay", null).stream().filter(i -> i.name.equals(Impl.URING)).findFirst().orElseThrow();
         assertEquals("/a/fuse-overlay", u.binary);
         assertEquals(",uring=on", u.extraOptions);
+        Impl rt = Impl.all("/a/fuse-overlay", null).stream().filter(i -> i.name.equals(Impl.URING_RT)).findFirst().orElseThrow();
+        assertEquals("/a/fuse-overlay", rt.binary);
+        assertEquals(",uring=rt", rt.extraOptions);
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("impl-test");
         java.nio.file.Path saved = Impl.uringSwitch;
         try {
@@ -37,11 +40,18 @@ class ImplTest {
             off.probe(dir, null);
             assertEquals("the kernel does not offer FUSE over io_uring (" + Impl.uringSwitch + " is not Y; as root: echo Y > "
                     + Impl.uringSwitch + ")", off.unavailable);
+            Impl rtOff = Impl.all(launcher.toString(), null).stream().filter(i -> i.name.equals(Impl.URING_RT)).findFirst().orElseThrow();
+            rtOff.probe(dir, null);
+            assertEquals(off.unavailable, rtOff.unavailable);
             java.nio.file.Files.writeString(Impl.uringSwitch, "Y\n");
             Impl on = Impl.all(launcher.toString(), null).stream().filter(i -> i.name.equals(Impl.URING)).findFirst().orElseThrow();
             on.probe(dir, null);
             assertEquals(null, on.unavailable);
             assertTrue(on.version.startsWith("v1 (-o uring=on)"), on.version);
+            Impl rtOn = Impl.all(launcher.toString(), null).stream().filter(i -> i.name.equals(Impl.URING_RT)).findFirst().orElseThrow();
+            rtOn.probe(dir, null);
+            assertEquals(null, rtOn.unavailable);
+            assertTrue(rtOn.version.startsWith("v1 (-o uring=rt)"), rtOn.version);
         } finally {
             Impl.uringSwitch = saved;
             Proc.removeTree(dir);

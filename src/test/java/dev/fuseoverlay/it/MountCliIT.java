@@ -402,7 +402,9 @@ class MountCliIT {
      * log names the thread of each reply); reads, copy-ups, creates, renames and removals give the same tree as
      * without it; unmounting ends the queues and the server. Where the kernel does not offer it
      * ({@code enable_uring} N), the mount says so in one line and the workers answer as before. The module
-     * parameter is the machine's: the script sets it for each phase and puts it back.
+     * parameter is the machine's: the script sets it for each phase and puts it back. {@code uring=rt}: the
+     * queue threads run SCHED_FIFO 1 (the workers stay as they are); without CAP_SYS_NICE one line says they
+     * stay at normal priority, and the mount works the same.
      */
     @Test
     void uringQueuesAnswerOnTheCallersCpu(TestInfo t) throws Exception {
@@ -429,6 +431,19 @@ class MountCliIT {
                   umount "$B/m"; wait $srv; echo $? >"$OUT/rc-$phase"
                   grep -c 'devfuse-ring' "$OUT/log-$phase" >"$OUT/ring-replies-$phase"
                 done
+                # uring=rt: the queue threads at real-time priority, the workers not; refused without CAP_SYS_NICE
+                echo 1 >$P
+                for phase in rt rt-refused; do
+                  rm -rf u w; mkdir u w
+                  pre=; [ $phase = rt-refused ] && pre="setpriv --bounding-set -sys_nice"
+                  $pre "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,uring=rt,debug $B/m 2>"$OUT/log-$phase" & srv=$!
+                  for i in $(seq 200); do mountpoint -q m && break; sleep 0.05; done
+                  cat m/f1 m/f40 >"$OUT/cat-$phase"
+                  ps -eLo cls=,rtprio=,comm=,args= | awk -v m="$B/m" 'index($0, m) && $3 ~ /^devfuse-(ring-)?[0-9]/ {print $1, $2, $3}' \
+                    | sort -k3,3V >"$OUT/sched-$phase"
+                  umount "$B/m"; wait $srv; echo $? >"$OUT/rc-$phase"
+                  grep -c 'devfuse-ring' "$OUT/log-$phase" >"$OUT/ring-replies-$phase"
+                done
                 """);
         int cpus = Integer.parseInt(read(out.resolve("cpus")).trim());
         String expected = IntStream.rangeClosed(1, 40).mapToObj(i -> "file " + i + "\n").collect(Collectors.joining());
@@ -451,6 +466,28 @@ class MountCliIT {
         checks.add(() -> assertEquals("0\n", read(out.resolve("ring-replies-off")), "no queues where the kernel does not offer them"));
         checks.add(() -> assertTrue(read(out.resolve("log-off")).contains(
                 "fuse-overlay: uring=on: the kernel does not offer FUSE over io_uring"), "one line says why"));
+        StringBuilder rt = new StringBuilder(), normal = new StringBuilder();
+        for (int w = 0; w < 4; w++) {
+            rt.append("TS - devfuse-").append(w).append('\n');
+        }
+        normal.append(rt);
+        for (int c = 0; c < cpus; c++) {
+            rt.append("FF 1 devfuse-ring-").append(c).append('\n');
+            normal.append("TS - devfuse-ring-").append(c).append('\n');
+        }
+        for (String phase : List.of("rt", "rt-refused")) {
+            checks.add(() -> assertEquals("file 1\nfile 40\n", read(out.resolve("cat-" + phase))));
+            checks.add(() -> assertEquals("0\n", read(out.resolve("rc-" + phase))));
+            checks.add(() -> assertNotEquals("0\n", read(out.resolve("ring-replies-" + phase)), "answered through the queues"));
+        }
+        checks.add(() -> assertEquals(rt.toString(), read(out.resolve("sched-rt")), "queue threads SCHED_FIFO 1, workers not"));
+        checks.add(() -> assertEquals(normal.toString(), read(out.resolve("sched-rt-refused")), "without CAP_SYS_NICE"));
+        checks.add(() -> assertEquals(List.of("fuse-overlay: uring=rt: the queues stay at normal priority: sched_setscheduler: "
+                + "Operation not permitted (needs CAP_SYS_NICE or an RLIMIT_RTPRIO)"),
+                read(out.resolve("log-rt-refused")).lines().filter(l -> l.startsWith("fuse-overlay:")).toList(),
+                "said once, and nothing else goes wrong"));
+        checks.add(() -> assertTrue(read(out.resolve("log-rt")).lines().noneMatch(l -> l.startsWith("fuse-overlay:")),
+                "nothing to say when it is allowed"));
         assertAll(checks);
     }
 

@@ -175,6 +175,11 @@ class MountOptionsTest {
         assertFalse(o.uring, "FUSE over io_uring is asked for, not assumed");
         assertTrue(parse("uring=on").uring);
         assertFalse(parse("uring=on,uring=off").uring);
+        assertFalse(parse("uring=on").uringRt, "real-time queue threads are asked for, not assumed");
+        MountOptions rt = parse("uring=rt");
+        assertTrue(rt.uring && rt.uringRt);
+        assertFalse(parse("uring=rt,uring=off").uring);
+        assertFalse(parse("uring=rt,uring=on").uringRt);
         assertThrows(OptionsException.class, () -> parse("uring=yes"));
         assertTrue(o.timeoutGiven && o.attrTimeoutGiven);
         assertEquals("libfuse", parse("engine=devfuse,engine=libfuse").engine);

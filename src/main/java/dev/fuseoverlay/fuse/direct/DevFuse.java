@@ -74,6 +74,7 @@ public final class DevFuse {
     /** FUSE passthrough negotiated at INIT, and not refused since (no CAP_SYS_ADMIN: never). */
     private volatile boolean passthrough;
     private final boolean uringWanted;
+    private final boolean uringRt;
     /** FUSE over io_uring negotiated at INIT: its queues register once the kernel has the INIT reply. */
     private volatile Ring ring;
     /** The node of each descriptor open in passthrough, until its RELEASE. */
@@ -104,6 +105,7 @@ public final class DevFuse {
         // with xattr_permissions the modes the kernel sees are not the files' own
         this.passthroughWanted = o.passthrough && o.xattrPermissions == 0;
         this.uringWanted = o.uring;
+        this.uringRt = o.uringRt;
     }
 
     /** The data string of mount(2) for a FUSE filesystem served on descriptor {@code fd}. */
@@ -606,14 +608,14 @@ public final class DevFuse {
             passthrough = true;
         }
         if (uringWanted && (flags2 & Wire.OVER_IO_URING2) != 0) {
-            ring = Ring.prepare(this, dev, MAX_WRITE, debug, this::abortConnection);
+            ring = Ring.prepare(this, dev, MAX_WRITE, uringRt, debug, this::abortConnection);
             if (ring != null) {
                 flags2Out |= Wire.OVER_IO_URING2;
             } else {
-                System.err.println("fuse-overlay: uring=on: no io_uring queues (above); requests come through /dev/fuse");
+                System.err.println("fuse-overlay: " + uringOption() + ": no io_uring queues (above); requests come through /dev/fuse");
             }
         } else if (uringWanted) {
-            System.err.println("fuse-overlay: uring=on: the kernel does not offer FUSE over io_uring (Linux 6.14+ with"
+            System.err.println("fuse-overlay: " + uringOption() + ": the kernel does not offer FUSE over io_uring (Linux 6.14+ with"
                     + " /sys/module/fuse/parameters/enable_uring set to Y); requests come through /dev/fuse");
         }
         if (flags2Out != 0) {
@@ -625,6 +627,10 @@ public final class DevFuse {
     }
 
     // ---- names ----------------------------------------------------------------------------------------
+
+    private String uringOption() {
+        return uringRt ? "uring=rt" : "uring=on";
+    }
 
     private String path(long node) {
         String p = nodes.path(node);
