@@ -78,7 +78,6 @@ public interface LibC {
     Pointer mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, @jnr.ffi.types.off_t long offset);
     int munmap(Pointer addr, @size_t long length);
     int sched_setaffinity(int pid, @size_t long size, Pointer mask);
-
     int sched_setscheduler(int pid, int policy, Pointer param);
     int umask(int mask);
     int getuid();
