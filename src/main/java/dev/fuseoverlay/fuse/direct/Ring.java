@@ -33,8 +33,9 @@ import jnr.ffi.Pointer;
  * <p>With {@code uring=rt} the queue threads run SCHED_FIFO 1. The caller wakes its queue's thread and then
  * waits for the answer, and the scheduler (EEVDF, Linux 6.6+) picks what runs next on that CPU; a thread that
  * has just run is slightly behind its fair share and can lose that pick to a busy loop of idle priority,
- * which then keeps the CPU until the next tick (measured: 154 waits of 3.1-3.3 ms, the rest of a 4 ms tick, in 200 copy-ups). A
- * thread that cannot move to another CPU has nowhere else to go; at real-time priority it runs at once.
+ * which then keeps the CPU until the next tick (measured: 154 waits of 3.1-3.3 ms, the rest of a 4 ms tick,
+ * in 200 copy-ups). A thread that cannot move to another CPU has nowhere else to go; at real-time priority it
+ * runs at once.
  */
 final class Ring {
     private static final int DEPTH = 4;
