@@ -252,8 +252,9 @@ final class Ring {
         while (true) {
             int pending = tail - sqRing.getInt(sqHeadOff);
             long r = C.syscall(SYS_IO_URING_ENTER, ring, pending, 1, ENTER_GETEVENTS, 0L, 0L);
-            if (r < 0 && Native.errno() != Errno.EINTR && Native.errno() != Errno.EAGAIN) {
-                fail(qid, "io_uring_enter", Native.errno());
+            int err = r < 0 ? Native.errno() : 0;
+            if (err != 0 && err != Errno.EINTR && err != Errno.EAGAIN) {
+                fail(qid, "io_uring_enter", err);
                 abort.run();
                 return;
             }
