@@ -48,6 +48,7 @@ public final class CdsTraining {
         }
         String o = "lowerdir=" + base.resolve("lower") + ",upperdir=" + base.resolve("upper") + ",workdir="
                 + base.resolve("work");
+        MountLine.parse(new String[] {"--serve", "-o", o, base.resolve("mnt").toString()});
         new CommandLine(new Main()).setUnmatchedArgumentsAllowed(true).parseArgs("-o", o, base.resolve("mnt").toString());
         MountOptions mo = MountOptions.parse(List.of(o));
         RealFs fs = new RealFs(null);

@@ -104,6 +104,17 @@ public final class Main implements Callable<Integer> {
     private String[] rawArgs;
 
     public static void main(String[] args) {
+        Main mount = MountLine.parse(args);   // a mount's start-up without picocli (see MountLine)
+        if (mount != null) {
+            mount.rawArgs = args;
+            int rc;
+            try {
+                rc = mount.call();
+            } catch (Exception ex) {
+                rc = failure(ex);
+            }
+            System.exit(rc);
+        }
         Main main = new Main();
         main.rawArgs = args;
         CommandLine cl = new CommandLine(main);
@@ -112,15 +123,18 @@ public final class Main implements Callable<Integer> {
             System.err.println("fuse-overlay: " + ex.getMessage() + " (see fuse-overlay --help)");
             return 2;
         });
-        cl.setExecutionExceptionHandler((ex, c, r) -> {
-            if (ex instanceof OptionsException || ex instanceof ErrnoException) {
-                System.err.println("fuse-overlay: " + ex.getMessage());
-                return 1;
-            }
-            System.err.println("fuse-overlay: internal error: " + ex);
-            return 70;
-        });
+        cl.setExecutionExceptionHandler((ex, c, r) -> failure(ex));
         System.exit(cl.execute(args));
+    }
+
+    /** A command that failed: its one line, and the exit code. */
+    private static int failure(Exception ex) {
+        if (ex instanceof OptionsException || ex instanceof ErrnoException) {
+            System.err.println("fuse-overlay: " + ex.getMessage());
+            return 1;
+        }
+        System.err.println("fuse-overlay: internal error: " + ex);
+        return 70;
     }
 
     @Override

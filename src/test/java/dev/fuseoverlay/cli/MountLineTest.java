@@ -1,0 +1,58 @@
+package dev.fuseoverlay.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The mount command line read without picocli must fill {@link Main} exactly as picocli does, or step aside. */
+class MountLineTest {
+    private static final String[][] MOUNTS = {
+        {"-o", "lowerdir=/l1:/l2,upperdir=/u,workdir=/w", "/mnt"},
+        {"--serve", "-o", "lowerdir=/l,upperdir=/u,workdir=/w", "/mnt"},
+        {"-f", "-d", "-o", "lowerdir=/l", "-o", "upperdir=/u,workdir=/w", "/mnt"},
+        {"overlay", "/mnt", "-o", "rw,lowerdir=/l,upperdir=/u,workdir=/w"},   // as mount(8) runs a helper
+        {"-olowerdir=/l", "-ofsync=0", "/m"},
+        {"--trace", "/tmp/t", "-o", "lowerdir=/l", "/m"},
+        {"-o", "lowerdir=/a\\:b", "/mnt/dir with spaces/é"},
+        {"-o", "lowerdir=/l"},                                               // no mountpoint: call() says so
+        {"/m", "-f"},
+        {},
+    };
+
+    private static final String[][] LEFT_TO_PICOCLI = {
+        {"--help"}, {"-h"}, {"-V"}, {"--version"}, {"tour"}, {"explain", "/mnt/x"}, {"diff", "-o", "x"},
+        {"layers", "/m"}, {"-fd", "-o", "x", "/m"}, {"-o"}, {"-o", "-f", "/m"}, {"--trace", "--serve", "/m"},
+        {"-o=lowerdir=/l", "/m"}, {"-o-x", "/m"}, {"--trace=/t", "-o", "x", "/m"}, {"a", "b", "c"},
+        {"--", "/m"}, {"-x", "-o", "lowerdir=/l", "/m"}, {"-", "/m"},
+    };
+
+    @Test
+    void readsTheMountFormsAsPicocliDoes() {
+        for (String[] args : MOUNTS) {
+            Main fast = MountLine.parse(args);
+            assertNotNull(fast, String.join(" ", args));
+            Main slow = new Main();
+            new CommandLine(slow).setUnmatchedArgumentsAllowed(true).parseArgs(args);
+            String line = String.join(" ", args);
+            assertEquals(List.of(), slow.unmatched, line);
+            assertEquals(slow.options, fast.options, line);
+            assertEquals(slow.positional, fast.positional, line);
+            assertEquals(slow.foreground, fast.foreground, line);
+            assertEquals(slow.debugFlag, fast.debugFlag, line);
+            assertEquals(slow.serve, fast.serve, line);
+            assertEquals(slow.traceFile, fast.traceFile, line);
+            assertEquals(List.of(), fast.unmatched, line);
+        }
+    }
+
+    @Test
+    void leavesEverythingElseToPicocli() {
+        for (String[] args : LEFT_TO_PICOCLI) {
+            assertNull(MountLine.parse(args), String.join(" ", args));
+        }
+    }
+}
