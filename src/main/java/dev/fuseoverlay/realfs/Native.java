@@ -7,6 +7,14 @@ import jnr.ffi.Runtime;
 
 /** The loaded C library, errno access and per-thread scratch buffers. */
 public final class Native {
+    static {
+        // jnr-ffi's x86 stub compiler writes machine code for every primitive-only call while binding: 10-25 ms
+        // of each mount's start-up, for calls no faster than its plain JNI path (close(-1) 162-168 ns either way)
+        if (System.getProperty("jnr.ffi.x86asm.enabled") == null) {
+            System.setProperty("jnr.ffi.x86asm.enabled", "false");
+        }
+    }
+
     public static final LibC C = LibraryLoader.create(LibC.class).load("c");
     public static final Runtime RUNTIME = Runtime.getRuntime(C);
 
