@@ -185,6 +185,7 @@ public final class MountOptions {
             // accepted from mount(8), fstab and libfuse; nothing to do for them
             case "auto": case "noauto": case "user": case "nouser": case "users": case "defaults":
             case "relatime": case "noatime": case "strictatime": case "atime": case "nodiratime": case "async": case "sync":
+                break;
             case "auto_unmount": autoUnmount = true; break;
             case "noauto_unmount": autoUnmount = false; break;
             case "_netdev": case "nofail": case "subtype": case "max_read": case "big_writes":

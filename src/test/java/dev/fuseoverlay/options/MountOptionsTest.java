@@ -54,6 +54,11 @@ class MountOptionsTest {
         assertTrue(o.allowOther);
         assertEquals("foo", o.fsname);
         assertTrue(o.warnings.isEmpty(), o.warnings.toString());
+        // accepted and without effect: none of them turns auto_unmount back on
+        for (String g : new String[] {"relatime", "noatime", "strictatime", "atime", "nodiratime", "async", "sync", "defaults", "auto"}) {
+            assertFalse(parse("noauto_unmount," + g).autoUnmount, g);
+            assertTrue(parse("noauto_unmount," + g + ",auto_unmount").autoUnmount, g);
+        }
     }
 
     @Test
