@@ -143,6 +143,10 @@ public final class Mounter {
                 return serveDevFuse(f, o, mountPoint, ready);
             }
         }
+        if (!o.devfuseOnly.isEmpty()) {
+            System.err.println("fuse-overlay: " + String.join(",", o.devfuseOnly)
+                    + ": options of the devfuse engine, ignored by the libfuse engine");
+        }
         CountDownLatch init = new CountDownLatch(1);
         FuseAdapter fuse;
         try {

@@ -77,6 +77,9 @@ public final class MountOptions {
      */
     public boolean noXattrs, staticNlink, noAcl;
     public int xattrPermissions;
+    /** The options given that only the devfuse engine has (threads=, readers=, passthrough=, uring=), as given. */
+    public final List<String> devfuseOnly = new ArrayList<>();
+
     /** Unknown or ignored options, reported as warnings like fuse-overlayfs does. */
     public final List<String> warnings = new ArrayList<>();
 
@@ -122,12 +125,13 @@ public final class MountOptions {
                 break;
             case "engine": engine = oneOf(key, value, "auto", "devfuse", "libfuse"); break;
             case "threads":
+                devfuseOnly.add(opt);
                 threads = need(key, value).matches("[0-9]{1,2}") ? Integer.parseInt(value) : 0;
                 if (threads < 1 || threads > 64) {
                     throw new OptionsException("threads=" + value + ": expected a number of threads from 1 to 64");
                 }
                 break;
-            case "readers": readers = oneOf(key, value, "load", "all"); break;
+            case "readers": readers = oneOf(key, value, "load", "all"); devfuseOnly.add(opt); break;
             case "debug": debug = true; break;
             case "trace": trace = value == null ? "-" : value; break;
             case "ro": readOnly = true; break;
@@ -146,11 +150,12 @@ public final class MountOptions {
             case "redirect_dir": redirectDir = oneOf(key, value, "on", "follow", "nofollow", "off"); redirectDirSet = true; break;
             case "xino": xino = oneOf(key, value, "on", "auto", "off"); break;
             case "index": index = onOff(key, value); break;
-            case "passthrough": passthrough = onOff(key, value); break;
+            case "passthrough": passthrough = onOff(key, value); devfuseOnly.add(opt); break;
             case "uring": {
                 String v = oneOf(key, value, "on", "off", "rt");
                 uring = !v.equals("off");
                 uringRt = v.equals("rt");
+                devfuseOnly.add(opt);
                 break;
             }
             case "metacopy": metacopy = onOff(key, value); break;

@@ -217,6 +217,32 @@ class MountCliIT {
     }
 
     /**
+     * Options only the devfuse engine has (threads=, readers=, passthrough=, uring=) are named in one line
+     * when the libfuse engine serves the mount, which works as without them; the devfuse engine takes them
+     * without a word.
+     */
+    @Test
+    void devfuseOptionsWithTheLibfuseEngineAreNamedOnce(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                for engine in libfuse devfuse; do
+                  "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,engine=$engine,threads=8,passthrough=off $B/m \\
+                    >"$OUT/stdout-$engine" 2>"$OUT/stderr-$engine"
+                  echo $? >"$OUT/rc-$engine"
+                  cat m/file >"$OUT/read-$engine" 2>&1
+                  fusermount3 -u "$B/m"
+                done
+                """);
+        assertAll(
+            () -> assertEquals("0\n", read(out.resolve("rc-libfuse")), "exit status; stderr: " + read(out.resolve("stderr-libfuse"))),
+            () -> assertEquals("fuse-overlay: threads=8,passthrough=off: options of the devfuse engine, ignored by the "
+                    + "libfuse engine\n", read(out.resolve("stderr-libfuse"))),
+            () -> assertEquals("lower\n", read(out.resolve("read-libfuse")), "reading through the libfuse mount"),
+            () -> assertEquals("0\n", read(out.resolve("rc-devfuse")), "exit status; stderr: " + read(out.resolve("stderr-devfuse"))),
+            () -> assertEquals("", read(out.resolve("stderr-devfuse")), "the devfuse engine takes them silently"),
+            () -> assertEquals("lower\n", read(out.resolve("read-devfuse")), "reading through the devfuse mount"));
+    }
+
+    /**
      * The server writes nothing outside upper and work, its JVM included: no {@code /tmp/hsperfdata_USER/PID}
      * (the performance-data file every JVM keeps by default), and no file it holds or maps outside the layers,
      * the system's libraries and the build (jffi's native stub is loaded from {@code target/native}, not

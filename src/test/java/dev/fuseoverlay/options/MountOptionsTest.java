@@ -191,6 +191,10 @@ class MountOptionsTest {
         assertEquals("auto", parse("engine=auto").engine);
         assertEquals("engine=kfuse: expected one of auto, devfuse, libfuse",
                 assertThrows(OptionsException.class, () -> parse("engine=kfuse")).getMessage());
+        assertEquals(List.of("threads=8"), o.devfuseOnly);
+        assertEquals(List.of("readers=all", "passthrough=off", "uring=rt"),
+                parse("lowerdir=/a,readers=all,fsync=0,passthrough=off,uring=rt,engine=libfuse").devfuseOnly);
+        assertEquals(List.of(), parse("lowerdir=/a,engine=libfuse,timeout=3").devfuseOnly);
         for (String bad : new String[] {"threads=0", "threads=65", "threads=x", "threads=-1"}) {
             assertThrows(OptionsException.class, () -> parse(bad), bad);
         }
