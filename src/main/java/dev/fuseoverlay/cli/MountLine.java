@@ -13,7 +13,8 @@ import java.util.Set;
  * that looks like an option, {@code --}, more than two operands) is left to picocli.
  */
 final class MountLine {
-    private static final Set<String> SUBCOMMANDS = Set.of("tour", "explain", "diff", "layers");
+    /** Main's subcommands and their aliases (MountLineTest holds this to picocli's list). */
+    static final Set<String> SUBCOMMANDS = Set.of("tour", "explain", "diff", "layers", "df");
 
     private MountLine() {}
 

@@ -25,7 +25,7 @@ class MountLineTest {
 
     private static final String[][] LEFT_TO_PICOCLI = {
         {"--help"}, {"-h"}, {"-V"}, {"--version"}, {"tour"}, {"explain", "/mnt/x"}, {"diff", "-o", "x"},
-        {"layers", "/m"}, {"-fd", "-o", "x", "/m"}, {"-o"}, {"-o", "-f", "/m"}, {"--trace", "--serve", "/m"},
+        {"layers", "/m"}, {"df", "-o", "lowerdir=/l"}, {"-fd", "-o", "x", "/m"}, {"-o"}, {"-o", "-f", "/m"}, {"--trace", "--serve", "/m"},
         {"-o=lowerdir=/l", "/m"}, {"-o-x", "/m"}, {"--trace=/t", "-o", "x", "/m"}, {"a", "b", "c"},
         {"--", "/m"}, {"-x", "-o", "lowerdir=/l", "/m"}, {"-", "/m"},
     };
@@ -47,6 +47,11 @@ class MountLineTest {
             assertEquals(slow.traceFile, fast.traceFile, line);
             assertEquals(List.of(), fast.unmatched, line);
         }
+    }
+
+    @Test
+    void knowsEverySubcommandAndAlias() {
+        assertEquals(new CommandLine(new Main()).getSubcommands().keySet(), MountLine.SUBCOMMANDS);
     }
 
     @Test
