@@ -84,6 +84,10 @@ public final class Extractor {
             unsafe(e.name, "has a .. component");
             return;
         }
+        if (rel.isEmpty() && !e.isDir()) {
+            unsafe(e.name, "names the layer's root, which stays a directory");
+            return;
+        }
         int slash = rel.lastIndexOf('/');
         String parentRel = slash < 0 ? "" : rel.substring(0, slash);
         String base = rel.substring(slash + 1);
@@ -101,11 +105,20 @@ public final class Extractor {
             return; // other AUFS metadata (.wh..wh.plnk, .wh..wh.aufs): not part of the tree
         }
         if (base.startsWith(Whiteouts.PREFIX)) {
-            whiteout(root + "/" + (parentRel.isEmpty() ? "" : parentRel + "/") + base.substring(Whiteouts.PREFIX.length()), e.mtime);
+            String hidden = base.substring(Whiteouts.PREFIX.length());
+            if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..")) {
+                unsafe(e.name, "whites out no name");
+                return;
+            }
+            String hiddenRel = parentRel.isEmpty() ? hidden : parentRel + "/" + hidden;
+            if (fs.lstat(root + "/" + hiddenRel) != null) {
+                return; // a whiteout hides the layers below; this layer's own member of that name stays (OCI)
+            }
+            whiteout(root + "/" + hiddenRel, hiddenRel, e.mtime);
             return;
         }
         if (e.type == TarEntry.CHAR && e.devMajor == 0 && e.devMinor == 0) {
-            whiteout(path, e.mtime);
+            whiteout(path, rel, e.mtime); // the overlay's own format: a member of that name, replacing an earlier one
             return;
         }
         if (e.type == TarEntry.CHAR || e.type == TarEntry.BLOCK) {
@@ -114,8 +127,7 @@ public final class Extractor {
         }
         Stat old = fs.lstat(path);
         if (old != null && !(old.isDir() && e.isDir())) {
-            fs.removeTree(path);
-            knownDirs.removeIf(d -> d.equals(rel) || d.startsWith(rel + "/"));
+            remove(path, rel);
             old = null;
         }
         int uid = ids.uid(e.uid), gid = ids.gid(e.gid);
@@ -177,6 +189,11 @@ public final class Extractor {
             }
             case TarEntry.HARDLINK -> {
                 String target = clean(e.linkName);
+                int ts = target == null ? -1 : target.lastIndexOf('/');
+                if (ts > 0 && !realDirs(target.substring(0, ts))) {
+                    unsafe(e.name, "links to " + RealFs.printable(e.linkName) + " through a symlink or a file");
+                    return;
+                }
                 Stat t = target == null || target.isEmpty() ? null : fs.lstat(root + "/" + target);
                 if (t == null || t.isDir()) {
                     warn(RealFs.printable(e.name) + ": hard link to a missing member " + RealFs.printable(e.linkName) + " skipped");
@@ -207,10 +224,9 @@ public final class Extractor {
     }
 
     /** A whiteout at {@code path} with the entry's time (so that exporting the tree again gives the same archive). */
-    private void whiteout(String path, long mtime) {
-        Stat old = fs.lstat(path);
-        if (old != null) {
-            fs.removeTree(path);
+    private void whiteout(String path, String rel, long mtime) {
+        if (fs.lstat(path) != null) {
+            remove(path, rel);
         }
         wo.create(path);
         whiteouts++;
@@ -236,6 +252,25 @@ public final class Extractor {
                 xattrFailures++;
             }
         }
+    }
+
+    /** Removes what an earlier member made at {@code rel}, and forgets the directories that were in it. */
+    private void remove(String path, String rel) {
+        fs.removeTree(path);
+        knownDirs.removeIf(d -> d.equals(rel) || d.startsWith(rel + "/"));
+    }
+
+    /** Whether every component of {@code rel} (relative to the root) is a real directory, not a symlink. */
+    private boolean realDirs(String rel) {
+        if (knownDirs.contains(rel)) {
+            return true;
+        }
+        int slash = rel.lastIndexOf('/');
+        if (slash > 0 && !realDirs(rel.substring(0, slash))) {
+            return false;
+        }
+        Stat st = fs.lstat(root + "/" + rel);
+        return st != null && st.isDir();
     }
 
     /** Makes sure a directory (relative to the root) exists as a real directory, creating it if needed. */

@@ -79,6 +79,57 @@ class ExtractorTest {
     }
 
     @Test
+    void hostileMembersStayInsideTheLayer() throws IOException {
+        Path outside = tmp.resolve("outside");
+        Files.createDirectories(outside);
+        Files.writeString(outside.resolve("secret"), "s");
+        Files.writeString(outside.resolve("keep.txt"), "mine");
+        Path sibling = tmp.resolve("other-import");   // beside the layer, as another import in progress is
+        Files.createDirectories(sibling);
+        Files.writeString(sibling.resolve("file"), "f");
+        Path root = tmp.resolve("root");
+        Files.createDirectories(root);
+        TarEntry dot = e(".", TarEntry.SYMLINK, null);      // would make the layer's root a symlink out of it
+        dot.linkName = outside.toString();
+        TarEntry a = e("a", TarEntry.SYMLINK, null);
+        a.linkName = outside.toString();
+        TarEntry hard = e("x", TarEntry.HARDLINK, null);    // a hard link through that symlink to a file outside
+        hard.linkName = "a/secret";
+        TarEntry nothing = e("", TarEntry.FILE, "");
+        Extractor x = extract(root.toString(), dot, nothing, e("keep.txt", TarEntry.FILE, "kk"), a, hard,
+                e(".wh..", TarEntry.FILE, ""), e("d/.wh..", TarEntry.FILE, ""), e(".wh.", TarEntry.FILE, ""),
+                e("d/.wh...", TarEntry.FILE, ""));
+        assertTrue(Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the root is still a directory");
+        assertEquals("mine", Files.readString(outside.resolve("keep.txt")));
+        assertEquals(2, Files.size(root.resolve("keep.txt")));
+        assertFalse(Files.exists(root.resolve("x"), java.nio.file.LinkOption.NOFOLLOW_LINKS), "no link to a file outside");
+        assertEquals("f", Files.readString(sibling.resolve("file")), "a whiteout of .. removed the layer's parent");
+        assertTrue(Files.isDirectory(root.resolve("d")), "a whiteout of . removed its directory");
+        assertTrue(Files.isSymbolicLink(root.resolve("a")));
+        assertEquals(7, x.skippedUnsafe, x.warnings().toString());
+        assertEquals(0, x.whiteouts);
+    }
+
+    @Test
+    void aWhiteoutHidesOnlyTheLayersBelow() throws IOException {
+        Path outside = tmp.resolve("outside");
+        Files.createDirectories(outside);
+        Path root = tmp.resolve("root");
+        Files.createDirectories(root);
+        TarEntry dev = e("b", TarEntry.CHAR, null);         // the overlay's own whiteout: replaces the directory
+        TarEntry link = e("b", TarEntry.SYMLINK, null);
+        link.linkName = outside.toString();
+        Extractor x = extract(root.toString(), e("a/foo", TarEntry.FILE, "f"), e("a/.wh.foo", TarEntry.FILE, ""),
+                e("a/.wh.bar", TarEntry.FILE, ""), e("b/", TarEntry.DIR, null), e("b/x", TarEntry.FILE, ""), dev, link,
+                e("b/y", TarEntry.FILE, ""));
+        assertEquals(1, Files.size(root.resolve("a/foo")), "this layer's own a/foo stays (OCI: whiteouts hide lower layers)");
+        Stat bar = fs.lstat(root + "/a/bar");
+        assertTrue(bar != null && bar.isWhiteoutDevice() || fs.exists(root + "/a/.wh.bar"), "a whiteout for a/bar");
+        assertFalse(Files.exists(outside.resolve("y")), "b/y went through the symlink that replaced directory b");
+        assertEquals(1, x.skippedUnsafe, x.warnings().toString());
+    }
+
+    @Test
     void metadataHardLinksLaterMembersAndDevices() throws IOException {
         String root = tmp.toString();
         TarEntry f = e("bin/tool", TarEntry.FILE, "abc");
