@@ -61,17 +61,23 @@ final class Inside {
         PipedOutputStream out = new PipedOutputStream(in);
         AtomicReference<Exception> failed = new AtomicReference<>();
         Thread writer = new Thread(() -> {
-            try (out) {
+            try {
                 TreeExport.write(fs, upper, new TarWriter(out));
             } catch (Exception e) {
-                failed.set(e);
+                failed.set(e); // before the close below: the reader that sees the archive end early finds the cause
+            } finally {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    failed.compareAndSet(null, e);
+                }
             }
         }, "commit-writer");
         writer.start();
         int rc;
         try {
-            rc = importLayer(spec, in, false);
-        } catch (IOException e) {
+            rc = importLayer(spec, in, false); // the archive cut short by a failed export is refused, nothing stored
+        } catch (IOException | RuntimeException125 e) {
             if (failed.get() != null) {
                 throw new RuntimeException125("commit: " + failed.get().getMessage());
             }
@@ -98,6 +104,9 @@ final class Inside {
         Extractor x = new Extractor(fs, tmpDir, IdMap.current(hostIds));
         try (InputStream in = raw) {
             TarReader r = new TarReader(new DigestInputStream(TarReader.decompress(in), sha));
+            if (spec.getProperty("source") == null) {
+                r.requireEnd(); // a directory, exported by the outside: an early end means the export failed
+            }
             x.extractAll(r);
             r.drain();
         } catch (IOException | ErrnoException e) {

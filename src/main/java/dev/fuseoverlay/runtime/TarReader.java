@@ -21,9 +21,21 @@ public final class TarReader {
     private long remaining;
     private long padding;
     private final Map<String, String> global = new HashMap<>();
+    /** An archive that ends without its end-of-archive block was cut short (one we wrote ourselves). */
+    private boolean endRequired;
 
     public TarReader(InputStream decompressed) {
         this.in = decompressed;
+    }
+
+    /**
+     * Refuses an archive that ends without its end-of-archive block: for archives whose writer always ends
+     * them properly (TreeExport's), where a missing end means the writer stopped half-way. Others (some
+     * tools omit the end blocks) are read to their last member as before.
+     */
+    public TarReader requireEnd() {
+        endRequired = true;
+        return this;
     }
 
     /** A stream of the uncompressed archive: gzip is recognised by its magic; other compressors are refused by name. */
@@ -56,6 +68,9 @@ public final class TarReader {
         while (true) {
             byte[] h = in.readNBytes(BLOCK);
             if (h.length == 0) {
+                if (endRequired) {
+                    throw new EOFException("the archive was cut short (it ends without its end-of-archive block)");
+                }
                 return null; // archive without end blocks
             }
             if (h.length < BLOCK) {

@@ -356,6 +356,17 @@ class RuntimeIT {
         String id = r.out.split("sha256:")[1].substring(0, 64);
         Sh gz = rt("import", tar + ".gz", "--name", "wh-gz");
         assertTrue(gz.out.contains(id) && gz.out.contains("already stored"), "gzip or not, one layer: " + gz.out);
+        // a directory the user cannot read all of: the import fails and stores nothing, under the name or not
+        Path half = home.resolve("half-tree");
+        sh("mkdir -p " + half + "/a && echo x > " + half + "/a/ok && echo s > " + half + "/z-secret && chown -R " + uid
+                + ":" + gid + " " + half + " && chown 0:0 " + half + "/z-secret && chmod 600 " + half + "/z-secret");
+        Sh h = rt("import", half.toString(), "--name", "half");
+        assertEquals(125, h.code, h.out + h.err);
+        assertTrue(h.err.contains("z-secret"), h.err);
+        assertFalse(rt("layers").out.lines().anyMatch(l -> l.startsWith("half ")), "a layer cut short was stored");
+        try (var left = Files.list(state.resolve("tmp"))) {
+            assertEquals(List.of(), left.collect(Collectors.toList()), "the partial import is left in tmp/");
+        }
         Sh run = rt("run", "--rm", "--layer", "debian", "--layer", "wh", "--", "sh", "-c",
                 "ls /etc/issue 2>&1; ls /usr/share/doc; cat /added; ls -a /etc | grep -c wh");
         assertEquals(List.of("ls: cannot access '/etc/issue': No such file or directory", "only-this", "added", "0"),

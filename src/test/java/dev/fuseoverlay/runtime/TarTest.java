@@ -96,6 +96,24 @@ class TarTest {
     }
 
     @Test
+    void anArchiveCutShortAtAMemberBoundaryIsRefusedWhereItsEndIsRequired() throws IOException {
+        byte[] whole = archive(entry("a", TarEntry.FILE, 3), entry("b", TarEntry.FILE, 0));
+        byte[] cut = java.util.Arrays.copyOf(whole, whole.length - 1024); // without the two end blocks
+        TarReader lenient = new TarReader(new ByteArrayInputStream(cut));
+        assertEquals("a", lenient.next().name);
+        assertEquals("b", lenient.next().name);
+        assertNull(lenient.next(), "other tools' archives may end without the end blocks");
+        TarReader strict = new TarReader(new ByteArrayInputStream(cut)).requireEnd();
+        assertEquals("a", strict.next().name);
+        assertEquals("b", strict.next().name);
+        assertTrue(assertThrows(IOException.class, strict::next).getMessage().contains("cut short"));
+        TarReader complete = new TarReader(new ByteArrayInputStream(whole)).requireEnd();
+        assertEquals("a", complete.next().name);
+        assertEquals("b", complete.next().name);
+        assertNull(complete.next());
+    }
+
+    @Test
     void gzipIsRecognisedAndOtherCompressorsAreNamed() throws IOException {
         byte[] tar = archive(entry("a", TarEntry.FILE, 5));
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
