@@ -117,14 +117,25 @@ public final class Main implements Callable<Integer> {
         }
         Main main = new Main();
         main.rawArgs = args;
-        CommandLine cl = new CommandLine(main);
-        cl.setUnmatchedArgumentsAllowed(true);
+        CommandLine cl = commandLine(main);
         cl.setParameterExceptionHandler((ex, a) -> {
             System.err.println("fuse-overlay: " + ex.getMessage() + " (see fuse-overlay --help)");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, r) -> failure(ex));
         System.exit(cl.execute(args));
+    }
+
+    /**
+     * How picocli reads a command line into {@code main}: unknown arguments are warned about, not refused (like
+     * fuse-overlayfs), and {@code @FILE} is an argument, not the words of a file (neither fuse-overlayfs nor
+     * mount(8) expands it).
+     */
+    static CommandLine commandLine(Main main) {
+        CommandLine cl = new CommandLine(main);
+        cl.setUnmatchedArgumentsAllowed(true);
+        cl.setExpandAtFiles(false);
+        return cl;
     }
 
     /** A command that failed: its one line, and the exit code. */

@@ -57,8 +57,7 @@ public final class RuntimeMain implements Callable<Integer> {
                 return 125;
             }
         }
-        CommandLine cl = new CommandLine(new RuntimeMain());
-        cl.getSubcommands().get("run").setStopAtPositional(true); // options after the command are the command's
+        CommandLine cl = commandLine();
         cl.setParameterExceptionHandler((ex, a) -> {
             System.err.println("runtime: " + ex.getMessage() + " (see runtime --help)");
             return 125;
@@ -72,6 +71,18 @@ public final class RuntimeMain implements Callable<Integer> {
             return 125;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The command line as parsed: options after the command are the command's, and an argument starting with
+     * {@code @} is an argument (picocli would replace {@code @FILE} by the words of a host file, also after
+     * {@code --}: {@code curl -d @body.json} would get the file's text).
+     */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new RuntimeMain());
+        cl.setExpandAtFiles(false);
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        return cl;
     }
 
     @Override

@@ -1,9 +1,8 @@
 package dev.fuseoverlay.runtime;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -13,20 +12,21 @@ import java.util.Properties;
 public final class Spec {
     private Spec() {}
 
+    /** The stream form of {@link Properties#store} escapes every char beyond ISO-8859-1 (a writer would not). */
     public static String encode(Properties p) {
-        StringWriter w = new StringWriter();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
         try {
-            p.store(w, null);
+            p.store(b, null);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return Base64.getEncoder().encodeToString(w.toString().getBytes(StandardCharsets.ISO_8859_1));
+        return Base64.getEncoder().encodeToString(b.toByteArray());
     }
 
     public static Properties decode(String s) {
         Properties p = new Properties();
         try {
-            p.load(new StringReader(new String(Base64.getDecoder().decode(s), StandardCharsets.ISO_8859_1)));
+            p.load(new ByteArrayInputStream(Base64.getDecoder().decode(s)));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The mount command line read without picocli must fill {@link Main} exactly as picocli does, or step aside. */
@@ -30,13 +35,19 @@ class MountLineTest {
         {"--", "/m"}, {"-x", "-o", "lowerdir=/l", "/m"}, {"-", "/m"},
     };
 
+    @TempDir
+    Path tmp;
+
     @Test
-    void readsTheMountFormsAsPicocliDoes() {
-        for (String[] args : MOUNTS) {
+    void readsTheMountFormsAsPicocliDoes() throws IOException {
+        Path words = Files.writeString(tmp.resolve("words"), "-o lowerdir=/elsewhere /mnt2\n");
+        List<String[]> lines = new ArrayList<>(List.of(MOUNTS));
+        lines.add(new String[] {"-o", "lowerdir=/l", "@" + words});   // an operand, not the file's words
+        for (String[] args : lines) {
             Main fast = MountLine.parse(args);
             assertNotNull(fast, String.join(" ", args));
             Main slow = new Main();
-            new CommandLine(slow).setUnmatchedArgumentsAllowed(true).parseArgs(args);
+            Main.commandLine(slow).parseArgs(args);
             String line = String.join(" ", args);
             assertEquals(List.of(), slow.unmatched, line);
             assertEquals(slow.options, fast.options, line);

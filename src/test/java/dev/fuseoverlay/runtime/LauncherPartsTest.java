@@ -127,10 +127,19 @@ class LauncherPartsTest {
     @Test
     void specSurvivesTheTripAsOneArgument() {
         Properties p = new Properties();
-        Spec.putList(p, "arg", List.of("sh", "-c", "echo 'a b' \"$x\"\n\u00e9"));
+        Spec.putList(p, "arg", List.of("sh", "-c", "echo 'a b' \"$x\"\n\u00e9", "\u65e5\u672c \ud83d\ude00"));
         Properties q = Spec.decode(Spec.encode(p));
         assertEquals(Spec.getList(p, "arg"), Spec.getList(q, "arg"));
         assertTrue(Spec.encode(p).matches("[A-Za-z0-9+/=]+"));
+    }
+
+    @Test
+    void aCommandsAtArgumentsStayArguments(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path body = java.nio.file.Files.writeString(tmp.resolve("body.json"), "from-the-host");
+        picocli.CommandLine cl = RuntimeMain.commandLine();
+        picocli.CommandLine.ParseResult r = cl.parseArgs("run", "--layer", "d", "--", "curl", "-d", "@" + body);
+        RuntimeMain.Run run = (RuntimeMain.Run) r.subcommand().commandSpec().userObject();
+        assertEquals(List.of("curl", "-d", "@" + body), run.command);
     }
 
     @Test
