@@ -5,6 +5,7 @@ import dev.fuseoverlay.layer.LayerStack;
 import dev.fuseoverlay.options.MountOptions;
 import dev.fuseoverlay.options.OptionsException;
 import dev.fuseoverlay.ops.Overlay;
+import dev.fuseoverlay.realfs.Errno;
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.Native;
 import dev.fuseoverlay.realfs.RealFs;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -95,20 +95,62 @@ final class ContainerRun {
         Path root = Path.of(mnt);
         ContainerUser user = ContainerUser.resolve(spec.getProperty("user"), root);
         String workdir = spec.getProperty("workdir", "/");
-        Path wd = root.resolve(workdir.substring(1));
-        if (!Files.isDirectory(wd)) {
-            try {
-                Files.createDirectories(wd, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            } catch (IOException e) {
-                throw new RuntimeException125("cannot create the working directory " + workdir + ": " + e.getMessage());
-            }
-        }
+        makeWorkdir(mnt, workdir);
         List<String> cmd = bwrapCommand(root, user, workdir);
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         Process p = pb.start();
         bwrap = p.toHandle();
         Signals.install(this::forward, false);
         return p.waitFor();
+    }
+
+    private static final long SYS_OPENAT2 = 437, RESOLVE_IN_ROOT = 0x10;
+
+    /**
+     * Makes the working directory (missing directories 0755) inside the container's root, its symlinks
+     * resolved as the container resolves them, an absolute one from the container's root (openat2
+     * RESOLVE_IN_ROOT): an image's {@code /srv -> /home/u} with {@code -w /srv/new} makes the image's
+     * /home/u/new, never the host's. A symlink to a missing directory is not followed into being.
+     */
+    static void makeWorkdir(String root, String workdir) {
+        int rootFd = Native.C.open(Native.cstr(root), Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (rootFd < 0) {
+            throw new RuntimeException125("cannot open the container's root " + root + ": " + Native.strerror(Native.errno()));
+        }
+        try {
+            StringBuilder at = new StringBuilder();
+            for (String part : workdir.split("/")) {
+                if (part.isEmpty() || part.equals(".")) {
+                    continue;
+                }
+                String parent = at.length() == 0 ? "." : at.toString();
+                at.append(at.length() == 0 ? "" : "/").append(part);
+                int fd = openInRoot(rootFd, at.toString());
+                if (fd < 0 && Native.errno() == Errno.ENOENT) {
+                    int dir = openInRoot(rootFd, parent);
+                    if (dir >= 0) {
+                        Native.C.mkdirat(dir, Native.cstr(part), 0755);
+                        Native.C.close(dir);
+                    }
+                    fd = openInRoot(rootFd, at.toString());
+                }
+                if (fd < 0) {
+                    throw new RuntimeException125("cannot create the working directory " + workdir + ": /" + at + ": "
+                            + Native.strerror(Native.errno()));
+                }
+                Native.C.close(fd);
+            }
+        } finally {
+            Native.C.close(rootFd);
+        }
+    }
+
+    /** An O_PATH descriptor of a directory, the path resolved with {@code rootFd} as "/"; -1 and errno if not. */
+    private static int openInRoot(int rootFd, String rel) {
+        jnr.ffi.Pointer how = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 24, true);
+        how.putLong(0, Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC);
+        how.putLong(16, RESOLVE_IN_ROOT);
+        return (int) Native.C.syscall(SYS_OPENAT2, rootFd, Native.cstr(rel), how, 24);
     }
 
     List<String> bwrapCommand(Path root, ContainerUser user, String workdir) {

@@ -143,6 +143,24 @@ class LauncherPartsTest {
     }
 
     @Test
+    void theWorkingDirectoryIsMadeInsideTheContainersRoot(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path root = java.nio.file.Files.createDirectories(tmp.resolve("root/data"));
+        root = root.getParent();
+        java.nio.file.Path outside = java.nio.file.Files.createDirectories(tmp.resolve("outside"));
+        java.nio.file.Files.createSymbolicLink(root.resolve("srv"), java.nio.file.Path.of("/data"));
+        java.nio.file.Files.createSymbolicLink(root.resolve("host"), outside);   // the host's path, missing in the image
+        ContainerRun.makeWorkdir(root.toString(), "/srv/new/deeper");
+        assertTrue(java.nio.file.Files.isDirectory(root.resolve("data/new/deeper")), "made where the image's /srv leads");
+        RuntimeException125 e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException125.class,
+                () -> ContainerRun.makeWorkdir(tmp.resolve("root").toString(), "/host/new"));
+        assertEquals("cannot create the working directory /host/new: /host: No such file or directory", e.getMessage());
+        assertFalse(java.nio.file.Files.exists(outside.resolve("new")), "made on the host through the image's symlink");
+        ContainerRun.makeWorkdir(root.toString(), "/a/../b/");
+        assertTrue(java.nio.file.Files.isDirectory(root.resolve("b")));
+        ContainerRun.makeWorkdir(root.toString(), "/");
+    }
+
+    @Test
     void bwrapCommandLine() {
         Properties spec = new Properties();
         spec.setProperty("hostname", "web");
