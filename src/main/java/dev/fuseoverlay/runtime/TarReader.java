@@ -125,18 +125,16 @@ public final class TarReader {
                 e.linkName = pax.get("linkpath");
             }
             if (pax.containsKey("size")) {
-                e.size = Long.parseLong(pax.get("size"));
+                e.size = paxNumber(pax, "size");
             }
             if (pax.containsKey("uid")) {
-                e.uid = Long.parseLong(pax.get("uid"));
+                e.uid = paxNumber(pax, "uid");
             }
             if (pax.containsKey("gid")) {
-                e.gid = Long.parseLong(pax.get("gid"));
+                e.gid = paxNumber(pax, "gid");
             }
             if (pax.containsKey("mtime")) {
-                String t = pax.get("mtime");
-                int dot = t.indexOf('.');
-                e.mtime = Long.parseLong(dot < 0 ? t : t.substring(0, dot));
+                e.mtime = paxNumber(pax, "mtime");
             }
             e.xattrs.putAll(paxXattrs);
             if (e.name.endsWith("/") && e.type == TarEntry.FILE) {
@@ -212,6 +210,21 @@ public final class TarReader {
         return b;
     }
 
+    /** A PAX record's decimal number (a time's fraction dropped); a broken one fails the archive in one line. */
+    private static long paxNumber(Map<String, String> pax, String key) throws IOException {
+        String v = pax.get(key);
+        int dot = key.equals("mtime") ? v.indexOf('.') : -1;
+        try {
+            long n = Long.parseLong(dot < 0 ? v : v.substring(0, dot));
+            if (n < 0 && !key.equals("mtime")) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException x) {
+            throw new IOException("bad PAX " + key + " \"" + v + "\" (not a tar archive, or a damaged one)");
+        }
+    }
+
     static void parsePax(byte[] b, Map<String, String> out, Map<String, byte[]> xattrs) throws IOException {
         int i = 0;
         while (i < b.length) {
@@ -222,7 +235,12 @@ public final class TarReader {
             if (sp >= b.length) {
                 break;
             }
-            int len = Integer.parseInt(new String(b, i, sp - i, StandardCharsets.ISO_8859_1).trim());
+            int len;
+            try {
+                len = Integer.parseInt(new String(b, i, sp - i, StandardCharsets.ISO_8859_1).trim());
+            } catch (NumberFormatException x) {
+                len = -1;
+            }
             if (len <= 0 || i + len > b.length) {
                 throw new IOException("bad PAX record");
             }

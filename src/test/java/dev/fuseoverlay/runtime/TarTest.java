@@ -137,6 +137,19 @@ class TarTest {
     }
 
     @Test
+    void aBrokenPaxNumberIsAOneLineError() throws IOException {
+        TarEntry big = entry("f", TarEntry.FILE, 1);
+        big.uid = 3_000_000_000L; // beyond octal: written as a PAX record
+        byte[] tar = archive(big);
+        String text = new String(tar, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("uid=3000000000");
+        assertTrue(at > 0);
+        tar[at + 8] = 'x';
+        IOException e = assertThrows(IOException.class, () -> new TarReader(new ByteArrayInputStream(tar)).next());
+        assertEquals("bad PAX uid \"3000x00000\" (not a tar archive, or a damaged one)", e.getMessage());
+    }
+
+    @Test
     void base256AndOctalNumbers() {
         byte[] h = new byte[12];
         h[0] = (byte) 0x80;
