@@ -39,8 +39,11 @@ public final class Lookup {
     private volatile Entry root;
     /** How real inode numbers become merged ones (xino=). */
     private volatile InodeNumbers inos;
-    /** redirect_dir=on|follow: directories renamed with a redirect xattr find their lower parts where it says. */
-    private volatile boolean followRedirects;
+    /**
+     * Directories renamed with a redirect xattr find their lower parts where it says: the kernel's default
+     * (redirect_dir=off with redirect_always_follow=Y), and on and follow; only nofollow turns it off.
+     */
+    private volatile boolean followRedirects = true;
     /** metacopy=on: upper (and lower) regular files marked metacopy take their data from a layer below. */
     private volatile boolean metacopy;
     /** index=on: lower hard links find the copy-up of another of their names; null when off. */

@@ -139,10 +139,14 @@ public final class Overlay implements AutoCloseable {
     /** redirect_dir=on: renaming a directory with lower parts records a redirect instead of answering EXDEV. */
     private volatile boolean redirectCreate;
 
-    /** The kernel's redirect_dir option: on (create and follow), follow, nofollow or off (neither). */
+    /**
+     * The kernel's redirect_dir option: on (create and follow), follow, nofollow (neither), or off, the
+     * default, which the kernel turns into follow with its default redirect_always_follow=Y: an upper written
+     * with redirect_dir=on shows the same tree when mounted again without the option.
+     */
     public void setRedirectDir(String mode) {
         redirectCreate = mode.equals("on");
-        lookup.followRedirects(mode.equals("on") || mode.equals("follow"));
+        lookup.followRedirects(!mode.equals("nofollow"));
     }
 
     /** The kernel's xino option ("off", "auto", "on"): the inode numbers of layers on several filesystems. */

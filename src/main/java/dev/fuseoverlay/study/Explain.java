@@ -152,7 +152,7 @@ public final class Explain {
             r = fs.getxattr(realDir, "user.overlay.redirect");
         }
         return r == null ? "" : "; has a redirect to " + new String(r, java.nio.charset.StandardCharsets.ISO_8859_1)
-                + " (written by redirect_dir=on; followed when mounted with redirect_dir=on or follow)";
+                + " (written by redirect_dir=on; followed unless mounted with redirect_dir=nofollow)";
     }
 
     private Stat quietLstat(String real) {
