@@ -152,11 +152,6 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         // only the process that mounts speaks: with the two-process fallback the parent stays quiet
         boolean mounts = serve || foreground || debugFlag;
-        if (mounts) {
-            for (String u : unmatched) {
-                System.err.println("fuse-overlay: unknown argument ignored: " + u);
-            }
-        }
         if (positional.isEmpty()) {
             throw new OptionsException("no mountpoint given (see fuse-overlay --help)");
         }
@@ -164,6 +159,9 @@ public final class Main implements Callable<Integer> {
         Mounter.engine(o); // a bad FUSE_OVERLAY_ENGINE is reported before anything starts
         boolean debug = debugFlag || o.debug;
         if (mounts || debug) {
+            for (String u : unmatched) {
+                System.err.println("fuse-overlay: unknown argument ignored: " + u);
+            }
             for (String w : o.warnings) {
                 System.err.println("fuse-overlay: " + w);
             }
@@ -178,7 +176,9 @@ public final class Main implements Callable<Integer> {
         }
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
         ov.setOwners(Owners.of(o));
-        ov.setRedirectDir(o.redirectDir);
+        if (o.redirectDirSet || !ov.whiteouts().namespace().equals("user")) {
+            ov.setRedirectDir(o.redirectDir); // (user.overlay.* xattrs: nofollow unless asked, see Overlay.open)
+        }
         ov.setXino(o.xino);
         ov.setStaticNlink(o.staticNlink);
         ov.setXattrsDisabled(o.noXattrs);

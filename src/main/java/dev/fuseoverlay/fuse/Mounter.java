@@ -87,7 +87,8 @@ public final class Mounter {
     /** The libfuse options for a mount: kernel caching, big writes, our inode numbers, the caller's generic options. */
     static List<String> fuseOptions(MountOptions o, boolean root) {
         List<String> f = new ArrayList<>();
-        f.add("fsname=" + (o.fsname != null ? o.fsname : "fuse-overlay"));
+        // libfuse splits its options at commas and takes a backslash as an escape: a name keeps both
+        f.add("fsname=" + (o.fsname != null ? o.fsname.replace("\\", "\\\\").replace(",", "\\,") : "fuse-overlay"));
         f.add("subtype=fuse-overlay");
         f.add("use_ino");
         f.add("nonempty");

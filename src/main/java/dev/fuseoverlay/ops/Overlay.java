@@ -107,6 +107,11 @@ public final class Overlay implements AutoCloseable {
         }
         Overlay ov = new Overlay(layers, fs, ns, devices, fsync);
         ov.workLock = lock;
+        if (ns.equals("user")) {
+            // as the kernel with userxattr: anyone may write user.* xattrs on files they own, so redirects
+            // are followed only where redirect_dir= asks for it
+            ov.lookup.followRedirects(false);
+        }
         return ov;
     }
 

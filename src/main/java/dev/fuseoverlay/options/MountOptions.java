@@ -64,8 +64,8 @@ public final class MountOptions {
     /** Kernel options, with the kernel's meaning (index=on: see Overlay.setIndex). */
     public String redirectDir = "off", xino = "off";
     public boolean index, metacopy, userXattr;
-    /** Whether redirect_dir= was given (the kernel resolves metacopy's dependency on it differently then). */
-    private boolean redirectDirSet;
+    /** Whether redirect_dir= was given (the kernel resolves metacopy's and userxattr's rules differently then). */
+    public boolean redirectDirSet;
     public IdMapping uidMapping, gidMapping;
     /** fuse-overlayfs's squash options: every object shows this owner (-1: not set). */
     public boolean squashToRoot;
@@ -93,26 +93,30 @@ public final class MountOptions {
                 }
             }
         }
+        if (o.volatileMount) {
+            o.fsync = false; // volatile wins over any fsync=, as in fuse-overlayfs and the kernel
+        }
         return o;
     }
 
     private void apply(String opt) {
         int eq = opt.indexOf('=');
         String key = eq < 0 ? opt : opt.substring(0, eq);
-        String value = eq < 0 ? null : opt.substring(eq + 1);
+        String raw = eq < 0 ? null : opt.substring(eq + 1);
+        String value = raw == null ? null : unescape(raw);
         switch (key) {
             case "lowerdir":
                 lowerDirs.clear();
-                for (String l : split(need(key, value), ':')) {
+                for (String l : split(need(key, raw), ':')) {
                     if (l.isEmpty()) {
                         throw new OptionsException("lowerdir=" + value + ": empty layer path");
                     }
-                    lowerDirs.add(l);
+                    lowerDirs.add(unescape(l));
                 }
                 break;
             case "upperdir": upperDir = need(key, value); break;
             case "workdir": workDir = need(key, value); break;
-            case "fsync": fsync = !"0".equals(need(key, value)); break;
+            case "fsync": fsync = integer(key, value) != 0; break; // fuse-overlayfs: fsync=%d
             case "volatile": volatileMount = true; fsync = false; break;
             case "timeout":
             case "entry_timeout":
@@ -261,13 +265,17 @@ public final class MountOptions {
      * Splits on an unescaped separator. {@code \SEP} is a literal separator; any other backslash stays for
      * the next level ({@code \:} survives the comma split to be read by the lowerdir split).
      */
+    /**
+     * Splits at each {@code sep} that no backslash escapes, keeping the escapes for {@link #unescape}, as the
+     * kernel splits its options at commas and lowerdir= at colons.
+     */
     static List<String> split(String s, char sep) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '\\' && i + 1 < s.length() && s.charAt(i + 1) == sep) {
-                cur.append(s.charAt(++i));
+            if (c == '\\' && i + 1 < s.length()) {
+                cur.append(c).append(s.charAt(++i));
             } else if (c == sep) {
                 out.add(cur.toString());
                 cur.setLength(0);
@@ -277,6 +285,19 @@ public final class MountOptions {
         }
         out.add(cur.toString());
         return out;
+    }
+
+    /** The kernel's ovl_unescape: a backslash stands for the character after it (a comma, a colon, a backslash). */
+    static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b.append(c == '\\' && i + 1 < s.length() ? s.charAt(++i) : c);
+        }
+        return b.toString();
     }
 
     /**
@@ -289,6 +310,14 @@ public final class MountOptions {
         }
         if ((upperDir == null) != (workDir == null)) {
             throw new OptionsException(upperDir == null ? "workdir= given without upperdir=" : "upperdir= given without workdir=");
+        }
+        if (userXattr) {
+            // the kernel (fs/overlayfs/params.c): redirects are not followed with userxattr unless asked for,
+            // and asking for them is a conflict
+            if (redirectDirSet && !redirectDir.equals("nofollow")) {
+                throw new OptionsException("conflicting options: userxattr,redirect_dir=" + redirectDir);
+            }
+            redirectDir = "nofollow";
         }
         resolveMetacopy();
     }

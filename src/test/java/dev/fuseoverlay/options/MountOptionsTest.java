@@ -24,6 +24,15 @@ class MountOptionsTest {
     }
 
     @Test
+    void backslashEscapesAsTheKernelReadsThem() {
+        MountOptions o = parse("lowerdir=/x\\\\y:/a\\\\:/b,upperdir=/d/a\\:b/up,workdir=/d/a\\:b/w\\,k,fsname=n\\,m");
+        assertEquals(List.of("/x\\y", "/a\\", "/b"), o.lowerDirs, "\\\\ is one backslash; a path may end in one");
+        assertEquals("/d/a:b/up", o.upperDir);
+        assertEquals("/d/a:b/w,k", o.workDir);
+        assertEquals("n,m", o.fsname);
+    }
+
+    @Test
     void escapedCommaAndEmptyElements() {
         MountOptions o = parse("lowerdir=/a\\,b,,upperdir=/u,workdir=/w,,volatile");
         assertEquals(List.of("/a,b"), o.lowerDirs);
@@ -71,6 +80,10 @@ class MountOptionsTest {
     void fsyncAndTimeout() {
         assertFalse(parse("fsync=0").fsync);
         assertTrue(parse("fsync=1").fsync);
+        assertFalse(parse("fsync=00").fsync, "fuse-overlayfs reads a number");
+        assertEquals("fsync=off: not an integer", assertThrows(OptionsException.class, () -> parse("fsync=off")).getMessage());
+        assertFalse(parse("volatile,fsync=1").fsync, "volatile wins, whatever the order");
+        assertFalse(parse("fsync=1,volatile").fsync);
         assertEquals(2.5, parse("timeout=2.5").timeout);
         assertEquals("timeout=x: not a number of seconds",
                 assertThrows(OptionsException.class, () -> parse("timeout=x")).getMessage());
@@ -111,6 +124,15 @@ class MountOptionsTest {
         assertEquals("conflicting options: metacopy=on,redirect_dir=nofollow", e.getMessage());
         e = assertThrows(OptionsException.class, () -> parse("lowerdir=/a,userxattr,metacopy=on").checkSupported());
         assertEquals("conflicting options: userxattr,metacopy=on", e.getMessage());
+        // the kernel: userxattr does not follow redirects unless asked, and asking is a conflict
+        for (String r : new String[] {"on", "follow", "off"}) {
+            e = assertThrows(OptionsException.class, () -> parse("lowerdir=/a,userxattr,redirect_dir=" + r).checkSupported());
+            assertEquals("conflicting options: userxattr,redirect_dir=" + r, e.getMessage());
+        }
+        MountOptions ux = parse("lowerdir=/a,userxattr");
+        ux.checkSupported();
+        assertEquals("nofollow", ux.redirectDir);
+        parse("lowerdir=/a,userxattr,redirect_dir=nofollow").checkSupported();
         parse("lowerdir=/a,redirect_dir=off,metacopy=off").checkSupported();
     }
 
