@@ -78,7 +78,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "-f", description = "stay in the foreground")
     boolean foreground;
 
-    @Option(names = "-d", description = "debug: foreground, log every operation to stderr")
+    @Option(names = {"-d", "--debug"}, description = "debug: foreground, log every operation to stderr")
     boolean debugFlag;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")

@@ -26,7 +26,7 @@ final class MountLine {
             String a = args[i];
             switch (a) {
                 case "-f" -> m.foreground = true;
-                case "-d" -> m.debugFlag = true;
+                case "-d", "--debug" -> m.debugFlag = true;
                 case "--serve" -> m.serve = true;
                 case "-o", "--trace" -> {
                     if (i + 1 == args.length || args[i + 1].startsWith("-")) {

@@ -25,6 +25,7 @@ class MountLineTest {
         {"-o", "lowerdir=/a\\:b", "/mnt/dir with spaces/é"},
         {"-o", "lowerdir=/l"},                                               // no mountpoint: call() says so
         {"/m", "-f"},
+        {"--debug", "-o", "lowerdir=/l", "/m"},
         {},
     };
 

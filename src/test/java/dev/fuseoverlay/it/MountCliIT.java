@@ -217,6 +217,36 @@ class MountCliIT {
     }
 
     /**
+     * Every way of asking for debug output keeps the mount in the foreground with its log on stderr: -d and
+     * --debug (fuse-overlayfs's), short flags together (-fd, -df), -o debug, -odebug and -o=debug. A launcher
+     * that missed one sent the server to the background with its stderr on /dev/null.
+     */
+    @Test
+    void debugInEveryFormStaysInTheForegroundAndLogs(TestInfo t) throws Exception {
+        String[] forms = {"-d", "--debug", "-fd", "-df", "-o debug", "-odebug", "-o=debug"};
+        StringBuilder script = new StringBuilder(PRELUDE);
+        for (int i = 0; i < forms.length; i++) {
+            script.append(String.format("""
+                    "$FUSE_OVERLAY" %s -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w $B/m 2>"$OUT/log-%d" &
+                    p=$!
+                    for i in $(seq 100); do is_mounted "$B/m" && break; sleep 0.1; done
+                    [ -d /proc/$p ] && echo foreground >"$OUT/state-%d"
+                    cat m/file >/dev/null
+                    fusermount3 -u "$B/m"
+                    wait $p
+                    """, forms[i], i, i));
+        }
+        Path out = run(t, script.toString());
+        for (int i = 0; i < forms.length; i++) {
+            String form = forms[i];
+            String log = read(out.resolve("log-" + i));
+            assertEquals("foreground\n", Files.exists(out.resolve("state-" + i)) ? read(out.resolve("state-" + i)) : "",
+                    form + ": the command went to the background; its stderr:\n" + log);
+            assertTrue(log.contains("lookup 1 = "), form + ": no request logged on stderr:\n" + log);
+        }
+    }
+
+    /**
      * Options only the devfuse engine has (threads=, readers=, passthrough=, uring=) are named in one line
      * when the libfuse engine serves the mount, which works as without them; the devfuse engine takes them
      * without a word.
