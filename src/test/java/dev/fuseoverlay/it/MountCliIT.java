@@ -217,6 +217,25 @@ class MountCliIT {
     }
 
     /**
+     * In the C locale (an empty environment, as a service manager or a minimal container gives) the JVM
+     * decodes its arguments as ASCII; a layer path with other bytes must still be found.
+     */
+    @Test
+    void aUtf8PathMountsInTheCLocale(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                cafe="$B/caf$(printf '\\303\\251')"   # e-acute in UTF-8
+                mkdir -p "$cafe" && echo seen >"$cafe/vu"
+                env -i PATH="$PATH" "$FUSE_OVERLAY" -o "lowerdir=$cafe:$B/l,upperdir=$B/u,workdir=$B/w" "$B/m" >"$OUT/stdout" 2>"$OUT/stderr"
+                echo $? >"$OUT/rc"
+                cat m/vu m/file >"$OUT/read" 2>&1
+                fusermount3 -u "$B/m"
+                """);
+        assertAll(
+            () -> assertEquals("0\n", read(out.resolve("rc")), "exit status; stderr: " + read(out.resolve("stderr"))),
+            () -> assertEquals("seen\nlower\n", read(out.resolve("read"))));
+    }
+
+    /**
      * Every way of asking for debug output keeps the mount in the foreground with its log on stderr: -d and
      * --debug (fuse-overlayfs's), short flags together (-fd, -df), -o debug, -odebug and -o=debug. A launcher
      * that missed one sent the server to the background with its stderr on /dev/null.
