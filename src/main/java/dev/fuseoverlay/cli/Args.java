@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  * Command-line strings to the overlay's name convention. The JVM decodes argv with the platform's
  * filename charset; the overlay keeps names as ISO-8859-1 strings whose chars are the real bytes.
  */
-final class Args {
+public final class Args {
     private static final Charset JNU = jnu();
 
     private Args() {}
@@ -25,13 +25,13 @@ final class Args {
         return new String(bytes.getBytes(StandardCharsets.ISO_8859_1), JNU);
     }
 
-    static java.util.List<String> bytes(java.util.List<String> args) {
+    public static java.util.List<String> bytes(java.util.List<String> args) {
         java.util.List<String> out = new java.util.ArrayList<>(args.size());
         args.forEach(a -> out.add(bytes(a)));
         return out;
     }
 
-    static String bytes(String arg) {
+    public static String bytes(String arg) {
         return new String(arg.getBytes(JNU), StandardCharsets.ISO_8859_1);
     }
 }

@@ -1,5 +1,6 @@
 package dev.fuseoverlay.runtime;
 
+import dev.fuseoverlay.cli.Args;
 import dev.fuseoverlay.realfs.RealFs;
 import java.io.File;
 import java.io.IOException;
@@ -218,16 +219,18 @@ public final class RuntimeMain implements Callable<Integer> {
             }
             Collections.reverse(lowers); // fuse-overlay wants the top layer first
             Spec.putList(spec, "lower", lowers);
-            spec.setProperty("hostname", hostname != null ? hostname : name);
+            // what the command is given (its words, environment, directory, host name, user) goes to it as
+            // the bytes it was given: the inside JVM hands strings to exec one char per byte (ISO-8859-1)
+            spec.setProperty("hostname", Args.bytes(hostname != null ? hostname : name));
             spec.setProperty("net", net);
             spec.setProperty("tty", Boolean.toString(tty));
             if (System.getenv("TERM") != null) {
-                spec.setProperty("term", System.getenv("TERM"));
+                spec.setProperty("term", Args.bytes(System.getenv("TERM")));
             }
             if (user != null) {
-                spec.setProperty("user", user);
+                spec.setProperty("user", Args.bytes(user));
             }
-            spec.setProperty("workdir", workdir);
+            spec.setProperty("workdir", Args.bytes(workdir));
             List<String> envs = new ArrayList<>();
             for (String e : env) {
                 int eq = e.indexOf('=');
@@ -240,8 +243,8 @@ public final class RuntimeMain implements Callable<Integer> {
                     envs.add(e + "=" + System.getenv(e));
                 }
             }
-            Spec.putList(spec, "env", envs);
-            Spec.putList(spec, "arg", command);
+            Spec.putList(spec, "env", Args.bytes(envs));
+            Spec.putList(spec, "arg", Args.bytes(command));
             spec.setProperty("rm", Boolean.toString(rm));
             List<String> remove = new ArrayList<>();
             remove.add(cdir.toString());

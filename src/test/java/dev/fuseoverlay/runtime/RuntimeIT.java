@@ -313,6 +313,8 @@ class RuntimeIT {
     void exitStatusIsTheCommands() throws Exception {
         assertEquals(3, rt("run", "--rm", "--layer", "debian", "--", "sh", "-c", "exit 3").code);
         assertEquals(137, rt("run", "--rm", "--layer", "debian", "--", "sh", "-c", "kill -9 $$").code);
+        Sh words = rt("run", "--rm", "--layer", "debian", "--", "echo", "\u65e5\u672c \u00e9", "@/etc/passwd");
+        assertEquals("\u65e5\u672c \u00e9 @/etc/passwd\n", words.out, "arguments as given; " + words.err);
         Sh missing = rt("run", "--rm", "--layer", "debian", "--", "no-such-command");
         assertEquals(127, missing.code, missing.err);
         Sh noLayer = rt("run", "--rm", "--layer", "no-such-layer", "--", "true");
