@@ -8,7 +8,6 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -97,8 +96,19 @@ final class Inside {
     static int importLayer(Properties spec, InputStream raw, boolean hostIds) throws Exception {
         Store store = new Store(Path.of(spec.getProperty("store")));
         RealFs fs = new RealFs(null);
-        Path tmp = Files.createTempDirectory(store.tmp(), "import-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        store.sweepImports(fs); // what an import ended by a signal left (inside: its files may be a subordinate's)
+        Path[] made = new Path[1];
+        try (java.nio.channels.FileChannel inProgress = store.newImport(made)) {
+            try {
+                return importLayer(spec, raw, hostIds, store, fs, made[0]);
+            } finally {
+                Files.deleteIfExists(store.tmp().resolve(made[0].getFileName() + ".lock"));
+            }
+        }
+    }
+
+    private static int importLayer(Properties spec, InputStream raw, boolean hostIds, Store store, RealFs fs, Path tmp)
+            throws Exception {
         String tmpDir = tmp.toString();
         MessageDigest sha = sha256();
         Extractor x = new Extractor(fs, tmpDir, IdMap.current(hostIds));

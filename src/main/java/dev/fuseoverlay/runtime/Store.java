@@ -81,6 +81,48 @@ public final class Store {
         return root.resolve("tmp");
     }
 
+    /**
+     * A directory in tmp/ for an import, with the lock that says it is in progress (held until the returned
+     * channel is closed). An import ended by a signal or a crash leaves its directory; the next import removes
+     * it ({@link #sweepImports}).
+     */
+    public FileChannel newImport(Path[] dir) throws IOException {
+        Path d = Files.createTempDirectory(tmp(), "import-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        FileChannel ch = FileChannel.open(tmp().resolve(d.getFileName() + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        ch.lock();
+        dir[0] = d;
+        return ch;
+    }
+
+    /** Removes what imports that no longer run left in tmp/ (their directories and locks); returns how many. */
+    public int sweepImports(dev.fuseoverlay.realfs.RealFs fs) {
+        int n = 0;
+        List<Path> locks = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp(), "import-*.lock")) {
+            ds.forEach(locks::add);
+        } catch (IOException e) {
+            return 0;
+        }
+        for (Path lock : locks) {
+            String name = lock.getFileName().toString();
+            Path dir = tmp().resolve(name.substring(0, name.length() - ".lock".length()));
+            try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+                FileLock l = ch.tryLock();
+                if (l == null) {
+                    continue; // in progress
+                }
+                if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    fs.removeTree(dir.toString());
+                    n++;
+                }
+                Files.deleteIfExists(lock);
+            } catch (IOException | RuntimeException e) {
+                // held by this process (OverlappingFileLockException), or not removable now: left for later
+            }
+        }
+        return n;
+    }
+
     /** Creates the directories (private to the user). */
     public void init() {
         try {
