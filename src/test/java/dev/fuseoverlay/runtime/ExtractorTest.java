@@ -36,6 +36,10 @@ class ExtractorTest {
         return e;
     }
 
+    Path dir(String name) throws IOException {
+        return Files.createDirectories(tmp.resolve(name));
+    }
+
     Extractor extract(String root, TarEntry... entries) throws IOException {
         Extractor x = new Extractor(fs, root, IdMap.identity());
         for (TarEntry t : entries) {
@@ -63,10 +67,8 @@ class ExtractorTest {
 
     @Test
     void membersThatWouldEscapeAreRefused() throws IOException {
-        Path outside = tmp.resolve("outside");
-        Files.createDirectories(outside);
-        Path root = tmp.resolve("root");
-        Files.createDirectories(root);
+        Path outside = dir("outside");
+        Path root = dir("root");
         TarEntry link = e("evil", TarEntry.SYMLINK, null);
         link.linkName = outside.toString();
         Extractor x = extract(root.toString(), e("../escape", TarEntry.FILE, ""), link, e("evil/through", TarEntry.FILE, ""),
@@ -80,15 +82,12 @@ class ExtractorTest {
 
     @Test
     void hostileMembersStayInsideTheLayer() throws IOException {
-        Path outside = tmp.resolve("outside");
-        Files.createDirectories(outside);
+        Path outside = dir("outside");
         Files.writeString(outside.resolve("secret"), "s");
         Files.writeString(outside.resolve("keep.txt"), "mine");
-        Path sibling = tmp.resolve("other-import");   // beside the layer, as another import in progress is
-        Files.createDirectories(sibling);
+        Path sibling = dir("other-import");   // beside the layer, as another import in progress is
         Files.writeString(sibling.resolve("file"), "f");
-        Path root = tmp.resolve("root");
-        Files.createDirectories(root);
+        Path root = dir("root");
         TarEntry dot = e(".", TarEntry.SYMLINK, null);      // would make the layer's root a symlink out of it
         dot.linkName = outside.toString();
         TarEntry a = e("a", TarEntry.SYMLINK, null);
@@ -112,10 +111,8 @@ class ExtractorTest {
 
     @Test
     void aWhiteoutHidesOnlyTheLayersBelow() throws IOException {
-        Path outside = tmp.resolve("outside");
-        Files.createDirectories(outside);
-        Path root = tmp.resolve("root");
-        Files.createDirectories(root);
+        Path outside = dir("outside");
+        Path root = dir("root");
         TarEntry dev = e("b", TarEntry.CHAR, null);         // the overlay's own whiteout: replaces the directory
         TarEntry link = e("b", TarEntry.SYMLINK, null);
         link.linkName = outside.toString();
