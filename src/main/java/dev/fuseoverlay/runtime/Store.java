@@ -87,11 +87,21 @@ public final class Store {
      * it ({@link #sweepImports}).
      */
     public FileChannel newImport(Path[] dir) throws IOException {
-        Path d = Files.createTempDirectory(tmp(), "import-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        FileChannel ch = FileChannel.open(tmp().resolve(d.getFileName() + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        ch.lock();
-        dir[0] = d;
-        return ch;
+        // the lock first, then its directory: a sweep never finds the directory of a lock nobody holds yet
+        Path lock = Files.createTempFile(tmp(), "import-", ".lock");
+        FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE);
+        try {
+            ch.lock();
+            String name = lock.getFileName().toString();
+            Path d = tmp().resolve(name.substring(0, name.length() - ".lock".length()));
+            Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            dir[0] = d;
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(lock);
+            throw e;
+        }
     }
 
     /** Removes what imports that no longer run left in tmp/ (their directories and locks); returns how many. */
