@@ -126,17 +126,20 @@ final class ContainerRun {
                 String parent = at.length() == 0 ? "." : at.toString();
                 at.append(at.length() == 0 ? "" : "/").append(part);
                 int fd = openInRoot(rootFd, at.toString());
-                if (fd < 0 && Native.errno() == Errno.ENOENT) {
+                int err = fd < 0 ? Native.errno() : 0;
+                if (err == Errno.ENOENT) {
                     int dir = openInRoot(rootFd, parent);
                     if (dir >= 0) {
-                        Native.C.mkdirat(dir, Native.cstr(part), 0755);
+                        int made = Native.C.mkdirat(dir, Native.cstr(part), 0755);
+                        int mkdirErr = made < 0 ? Native.errno() : 0;
                         Native.C.close(dir);
+                        fd = openInRoot(rootFd, at.toString());
+                        err = fd >= 0 ? 0 : mkdirErr != 0 && mkdirErr != Errno.EEXIST ? mkdirErr : Native.errno();
                     }
-                    fd = openInRoot(rootFd, at.toString());
                 }
                 if (fd < 0) {
                     throw new RuntimeException125("cannot create the working directory " + workdir + ": /" + at + ": "
-                            + Native.strerror(Native.errno()));
+                            + Native.strerror(err));
                 }
                 Native.C.close(fd);
             }
