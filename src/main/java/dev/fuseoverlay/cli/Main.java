@@ -176,9 +176,7 @@ public final class Main implements Callable<Integer> {
         }
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
         ov.setOwners(Owners.of(o));
-        if (o.redirectDirSet || !ov.whiteouts().namespace().equals("user")) {
-            ov.setRedirectDir(o.redirectDir); // (user.overlay.* xattrs: nofollow unless asked, see Overlay.open)
-        }
+        ov.setRedirectDir(o.redirectDir);
         ov.setXino(o.xino);
         ov.setStaticNlink(o.staticNlink);
         ov.setXattrsDisabled(o.noXattrs);

@@ -107,11 +107,7 @@ public final class Overlay implements AutoCloseable {
         }
         Overlay ov = new Overlay(layers, fs, ns, devices, fsync);
         ov.workLock = lock;
-        if (ns.equals("user")) {
-            // as the kernel with userxattr: anyone may write user.* xattrs on files they own, so redirects
-            // are followed only where redirect_dir= asks for it
-            ov.lookup.followRedirects(false);
-        }
+        ov.setRedirectDir("off"); // the default: followed, but not in user.overlay.* (see setRedirectDir)
         return ov;
     }
 
@@ -147,11 +143,14 @@ public final class Overlay implements AutoCloseable {
     /**
      * The kernel's redirect_dir option: on (create and follow), follow, nofollow (neither), or off, the
      * default, which the kernel turns into follow with its default redirect_always_follow=Y: an upper written
-     * with redirect_dir=on shows the same tree when mounted again without the option.
+     * with redirect_dir=on shows the same tree when mounted again without the option. With the overlay's
+     * xattrs in user.overlay.* off means nofollow, as with the kernel's userxattr (anyone may write user.*
+     * xattrs on files they own): only follow and on follow there.
      */
     public void setRedirectDir(String mode) {
         redirectCreate = mode.equals("on");
-        lookup.followRedirects(!mode.equals("nofollow"));
+        boolean user = wh.namespace().equals("user");
+        lookup.followRedirects(!mode.equals("nofollow") && !(user && mode.equals("off")));
     }
 
     /** The kernel's xino option ("off", "auto", "on"): the inode numbers of layers on several filesystems. */

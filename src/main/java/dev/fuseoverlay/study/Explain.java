@@ -152,7 +152,7 @@ public final class Explain {
             r = fs.getxattr(realDir, "user.overlay.redirect");
         }
         return r == null ? "" : "; has a redirect to " + new String(r, java.nio.charset.StandardCharsets.ISO_8859_1)
-                + " (written by redirect_dir=on; followed unless mounted with redirect_dir=nofollow)";
+                + " (written by redirect_dir=on; followed unless mounted with redirect_dir=nofollow, and in user.overlay.* only with redirect_dir=follow or on)";
     }
 
     private Stat quietLstat(String real) {

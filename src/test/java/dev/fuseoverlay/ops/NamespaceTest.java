@@ -93,6 +93,27 @@ class NamespaceTest {
         assertLowersUnchanged();
     }
 
+    /**
+     * With the overlay's xattrs in user.overlay.* (userxattr, or chosen when trusted.* is not writable)
+     * redirects are followed only with redirect_dir=follow or on, as the kernel does with userxattr; the
+     * default follows them only in trusted.*.
+     */
+    @Test
+    void redirectsInUserXattrsAreFollowedOnlyWhenAsked() {
+        ov.close();
+        try (Overlay w = Overlay.open(dev.fuseoverlay.layer.LayerStack.open(t.options(), null, t.fs), t.fs, false, true)) {
+            w.setRedirectDir("on");
+            w.mkdir("/app/new", 0755, new Caller(0, 0));
+            w.rename("/old", "/app/new/old");
+            assertEquals(List.of("x"), TestLayers.ls(w, "/app/new/old"));
+        }
+        try (Overlay r = Overlay.open(dev.fuseoverlay.layer.LayerStack.open(t.options(), null, t.fs), t.fs, false, true)) {
+            assertEquals(List.of(), TestLayers.ls(r, "/app/new/old"), "followed by default in user.overlay.*");
+            r.setRedirectDir("follow");
+            assertEquals(List.of("x"), TestLayers.ls(r, "/app/new/old"));
+        }
+    }
+
     @Test
     void unlinkOfAnUpperOnlyFileRemovesIt() {
         TestLayers.createFile(ov, "/new.txt", "n");

@@ -74,7 +74,7 @@ class StudyToolsTest {
         t.dir("u", "var/html");
         t.fs.setxattr(t.upper() + "/var/html", "trusted.overlay.redirect", "www".getBytes(), 0);
         List<Explain.Row> rows = new Explain(inspect(), t.fs).rows("/var/html");
-        assertTrue(rows.get(0).verdict().endsWith("has a redirect to www (written by redirect_dir=on; followed unless mounted with redirect_dir=nofollow)"),
+        assertTrue(rows.get(0).verdict().endsWith("has a redirect to www (written by redirect_dir=on; followed unless mounted with redirect_dir=nofollow, and in user.overlay.* only with redirect_dir=follow or on)"),
                 rows.get(0).verdict());
     }
 
