@@ -77,7 +77,9 @@ final class Inside {
         try {
             rc = importLayer(spec, in, false); // the archive cut short by a failed export is refused, nothing stored
         } catch (IOException | RuntimeException125 e) {
-            if (failed.get() != null) {
+            // the archive cut short: the writer's failure is the cause; else the import's own (the writer
+            // then only saw the pipe close)
+            if (failed.get() != null && String.valueOf(e.getMessage()).contains(TarReader.CUT_SHORT)) {
                 throw new RuntimeException125("commit: " + failed.get().getMessage());
             }
             throw e;
@@ -102,7 +104,10 @@ final class Inside {
             try {
                 return importLayer(spec, raw, hostIds, store, fs, made[0]);
             } finally {
-                Files.deleteIfExists(store.tmp().resolve(made[0].getFileName() + ".lock"));
+                // the lock goes with the directory: one the import could not remove is swept next time
+                if (!Files.exists(made[0], java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(store.tmp().resolve(made[0].getFileName() + ".lock"));
+                }
             }
         }
     }

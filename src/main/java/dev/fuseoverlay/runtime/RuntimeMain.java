@@ -467,10 +467,10 @@ public final class RuntimeMain implements Callable<Integer> {
             spec.setProperty("hostIds", "true");
             Process p = Launcher.builder("import", spec)
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            AtomicReference<IOException> failed = new AtomicReference<>();
+            AtomicReference<Exception> failed = new AtomicReference<>();
             try (OutputStream out = p.getOutputStream()) {
                 TreeExport.write(new RealFs(null), src.toString(), new TarWriter(new java.io.BufferedOutputStream(out, 1 << 16)));
-            } catch (IOException e) {
+            } catch (IOException | dev.fuseoverlay.realfs.ErrnoException e) { // (an unreadable directory: Errno)
                 failed.set(e); // closing the stream cuts the archive short: the inside drops its partial layer
             }
             int rc = p.waitFor();

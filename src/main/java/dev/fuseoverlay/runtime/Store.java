@@ -123,9 +123,9 @@ public final class Store {
                 }
                 if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     fs.removeTree(dir.toString());
+                    Files.deleteIfExists(lock);
                     n++;
-                }
-                Files.deleteIfExists(lock);
+                } // (a lock without its directory may be an import that has not locked it yet: left alone)
             } catch (IOException | RuntimeException e) {
                 // held by this process (OverlappingFileLockException), or not removable now: left for later
             }

@@ -16,6 +16,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class TarReader {
     private static final int BLOCK = 512;
+    /** How an archive that {@link #requireEnd} refuses is described. */
+    static final String CUT_SHORT = "the archive was cut short";
 
     private final InputStream in;
     private long remaining;
@@ -69,7 +71,7 @@ public final class TarReader {
             byte[] h = in.readNBytes(BLOCK);
             if (h.length == 0) {
                 if (endRequired) {
-                    throw new EOFException("the archive was cut short (it ends without its end-of-archive block)");
+                    throw new EOFException(CUT_SHORT + " (it ends without its end-of-archive block)");
                 }
                 return null; // archive without end blocks
             }
@@ -84,6 +86,9 @@ public final class TarReader {
             }
             char type = (char) (h[156] == 0 ? '0' : h[156] & 0xff);
             long size = number(h, 124, 12);
+            if (size < 0) {
+                throw new IOException("bad tar header (negative size)");
+            }
             switch (type) {
                 case 'L' -> {
                     longName = cString(readAll(size));
