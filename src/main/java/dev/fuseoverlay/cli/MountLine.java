@@ -9,8 +9,9 @@ import java.util.Set;
  * cannot archive them and the JVM verifies them the old, slow way, which cost every mount about 90 ms of its
  * start-up (about a third of mount-to-ready) for a command line of a few fixed forms. This reads exactly those
  * forms, the way picocli reads them into {@link Main}'s fields ({@code MountLineTest} holds the two side by
- * side); anything else (help, version, subcommands, clustered, unknown or {@code =}-joined options, a value
- * that looks like an option, {@code --}, more than two operands) is left to picocli.
+ * side); anything else (help, version, a subcommand's name anywhere, clustered, unknown, repeated or
+ * {@code =}-joined options, a value that looks like an option, {@code --}, more than two operands) is left to
+ * picocli.
  */
 final class MountLine {
     /** Main's subcommands and their aliases (MountLineTest holds this to picocli's list). */
@@ -22,14 +23,34 @@ final class MountLine {
     static Main parse(String[] args) {
         Main m = new Main();
         List<String> operands = new ArrayList<>();
+        for (String a : args) {
+            if (SUBCOMMANDS.contains(a)) {
+                return null; // picocli takes it for the subcommand wherever it stands
+            }
+        }
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "-f" -> m.foreground = true;
-                case "-d", "--debug" -> m.debugFlag = true;
-                case "--serve" -> m.serve = true;
+                case "-f" -> {
+                    if (m.foreground) {
+                        return null; // given twice: picocli says so
+                    }
+                    m.foreground = true;
+                }
+                case "-d", "--debug" -> {
+                    if (m.debugFlag) {
+                        return null;
+                    }
+                    m.debugFlag = true;
+                }
+                case "--serve" -> {
+                    if (m.serve) {
+                        return null;
+                    }
+                    m.serve = true;
+                }
                 case "-o", "--trace" -> {
-                    if (i + 1 == args.length || args[i + 1].startsWith("-")) {
+                    if (i + 1 == args.length || args[i + 1].startsWith("-") || a.equals("--trace") && m.traceFile != null) {
                         return null;
                     }
                     if (a.equals("-o")) {
@@ -49,7 +70,7 @@ final class MountLine {
                 }
             }
         }
-        if (operands.size() > 2 || !operands.isEmpty() && SUBCOMMANDS.contains(operands.get(0))) {
+        if (operands.size() > 2) {
             return null;
         }
         m.positional.addAll(operands);

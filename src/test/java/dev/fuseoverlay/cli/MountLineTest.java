@@ -34,6 +34,8 @@ class MountLineTest {
         {"layers", "/m"}, {"df", "-o", "lowerdir=/l"}, {"-fd", "-o", "x", "/m"}, {"-o"}, {"-o", "-f", "/m"}, {"--trace", "--serve", "/m"},
         {"-o=lowerdir=/l", "/m"}, {"-o-x", "/m"}, {"--trace=/t", "-o", "x", "/m"}, {"a", "b", "c"},
         {"--", "/m"}, {"-x", "-o", "lowerdir=/l", "/m"}, {"-", "/m"},
+        {"-o", "lowerdir=/l", "src", "tour"}, {"-o", "df", "/m"}, {"-f", "-f", "/m"}, {"-d", "--debug", "/m"},
+        {"--trace", "a", "--trace", "b", "/m"}, {"--serve", "--serve", "/m"},
     };
 
     @TempDir
