@@ -80,7 +80,8 @@ public final class RealFs {
 
     private static final int AT_REMOVEDIR = 0x200;
     private static final long SYS_OPENAT2 = 437;
-    private static final long RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08;
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08,
+            RESOLVE_IN_ROOT = 0x10;
     private static final ThreadLocal<Pointer> OPEN_HOW =
             ThreadLocal.withInitial(() -> jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 24, true));
 
@@ -120,10 +121,22 @@ public final class RealFs {
     }
 
     private static int openBeneath(int dirfd, String rel, int flags) {
+        return openat2(dirfd, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    }
+
+    /**
+     * openat2 with {@code rootFd} as "/": every symlink on the way (an absolute one too) and ".." resolve
+     * inside it, as they do for a process whose root it is. Returns the descriptor, or -1 and errno.
+     */
+    public static int openInRoot(int rootFd, String rel, int flags) {
+        return openat2(rootFd, rel, flags, RESOLVE_IN_ROOT);
+    }
+
+    private static int openat2(int dirfd, String rel, int flags, long resolve) {
         Pointer how = OPEN_HOW.get();
         how.putLong(0, flags | Native.O_CLOEXEC);
         how.putLong(8, 0);
-        how.putLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        how.putLong(16, resolve);
         return (int) C.syscall(SYS_OPENAT2, dirfd, cstr(rel), how, 24);
     }
 

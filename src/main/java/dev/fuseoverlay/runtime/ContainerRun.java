@@ -104,13 +104,11 @@ final class ContainerRun {
         return p.waitFor();
     }
 
-    private static final long SYS_OPENAT2 = 437, RESOLVE_IN_ROOT = 0x10;
-
     /**
      * Makes the working directory (missing directories 0755) inside the container's root, its symlinks
      * resolved as the container resolves them, an absolute one from the container's root (openat2
-     * RESOLVE_IN_ROOT): an image's {@code /srv -> /home/u} with {@code -w /srv/new} makes the image's
-     * /home/u/new, never the host's. A symlink to a missing directory is not followed into being.
+     * RESOLVE_IN_ROOT, RealFs.openInRoot): an image's {@code /srv -> /home/u} with {@code -w /srv/new} makes
+     * the image's /home/u/new, never the host's. A symlink to a missing directory is not followed into being.
      */
     static void makeWorkdir(String root, String workdir) {
         int rootFd = Native.C.open(Native.cstr(root), Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
@@ -150,10 +148,7 @@ final class ContainerRun {
 
     /** An O_PATH descriptor of a directory, the path resolved with {@code rootFd} as "/"; -1 and errno if not. */
     private static int openInRoot(int rootFd, String rel) {
-        jnr.ffi.Pointer how = jnr.ffi.Memory.allocateDirect(Native.RUNTIME, 24, true);
-        how.putLong(0, Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC);
-        how.putLong(16, RESOLVE_IN_ROOT);
-        return (int) Native.C.syscall(SYS_OPENAT2, rootFd, Native.cstr(rel), how, 24);
+        return RealFs.openInRoot(rootFd, rel, Native.O_PATH | Native.O_DIRECTORY);
     }
 
     List<String> bwrapCommand(Path root, ContainerUser user, String workdir) {
