@@ -99,16 +99,8 @@ final class Inside {
         Store store = new Store(Path.of(spec.getProperty("store")));
         RealFs fs = new RealFs(null);
         store.sweepImports(fs); // what an import ended by a signal left (inside: its files may be a subordinate's)
-        Path[] made = new Path[1];
-        try (java.nio.channels.FileChannel inProgress = store.newImport(made)) {
-            try {
-                return importLayer(spec, raw, hostIds, store, fs, made[0]);
-            } finally {
-                // the lock goes with the directory: one the import could not remove is swept next time
-                if (!Files.exists(made[0], java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    Files.deleteIfExists(store.tmp().resolve(made[0].getFileName() + ".lock"));
-                }
-            }
+        try (Store.Import in = store.newImport()) {
+            return importLayer(spec, raw, hostIds, store, fs, in.dir());
         }
     }
 

@@ -82,24 +82,46 @@ public final class Store {
     }
 
     /**
-     * A directory in tmp/ for an import, with the lock that says it is in progress (held until the returned
-     * channel is closed). An import ended by a signal or a crash leaves its directory; the next import removes
-     * it ({@link #sweepImports}).
+     * An import in progress: its directory in tmp/ and the lock beside it (tmp/import-N.lock) that says it
+     * runs. An import ended by a signal or a crash leaves both; the next import removes them
+     * ({@link #sweepImports}). Closing releases the lock, and removes its file once the directory is gone
+     * (stored or dropped); a directory still there keeps its lock file, so the next sweep finds it.
      */
-    public FileChannel newImport(Path[] dir) throws IOException {
-        // the lock first, then its directory: a sweep never finds the directory of a lock nobody holds yet
-        Path lock = Files.createTempFile(tmp(), "import-", ".lock");
-        FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE);
+    public record Import(Path dir, Path lockFile, FileChannel lock) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            try {
+                if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(lockFile);
+                }
+            } finally {
+                lock.close();
+            }
+        }
+    }
+
+    /** The directory a tmp/import-N.lock file stands for. */
+    private static Path importDir(Path lockFile) {
+        String name = lockFile.getFileName().toString();
+        return lockFile.resolveSibling(name.substring(0, name.length() - ".lock".length()));
+    }
+
+    /**
+     * Starts an import: the lock first, then its directory, so a sweep never finds the directory of a lock
+     * nobody holds yet.
+     */
+    public Import newImport() throws IOException {
+        Path lockFile = Files.createTempFile(tmp(), "import-", ".lock");
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE);
         try {
             ch.lock();
-            String name = lock.getFileName().toString();
-            Path d = tmp().resolve(name.substring(0, name.length() - ".lock".length()));
-            Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            dir[0] = d;
-            return ch;
+            Path d = importDir(lockFile);
+            Files.createDirectory(d, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwxr-xr-x")));
+            return new Import(d, lockFile, ch);
         } catch (IOException | RuntimeException e) {
             ch.close();
-            Files.deleteIfExists(lock);
+            Files.deleteIfExists(lockFile);
             throw e;
         }
     }
@@ -114,8 +136,7 @@ public final class Store {
             return 0;
         }
         for (Path lock : locks) {
-            String name = lock.getFileName().toString();
-            Path dir = tmp().resolve(name.substring(0, name.length() - ".lock".length()));
+            Path dir = importDir(lock);
             try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
                 FileLock l = ch.tryLock();
                 if (l == null) {

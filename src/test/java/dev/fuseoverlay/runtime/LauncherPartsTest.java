@@ -164,14 +164,15 @@ class LauncherPartsTest {
     void anImportThatNoLongerRunsIsSweptAndOneInProgressIsNot(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
         Store s = new Store(tmp);
         s.init();
-        java.nio.file.Path[] dead = new java.nio.file.Path[1], live = new java.nio.file.Path[1];
-        s.newImport(dead).close();                               // ended by a signal: its lock is free
-        java.nio.file.Files.writeString(dead[0].resolve("half"), "x");
-        try (java.nio.channels.FileChannel running = s.newImport(live)) {
+        Store.Import dead = s.newImport();
+        java.nio.file.Files.writeString(dead.dir().resolve("half"), "x");
+        dead.close();                                            // ended by a signal: its lock is free
+        assertTrue(java.nio.file.Files.exists(dead.lockFile()), "a directory left keeps its lock file");
+        try (Store.Import running = s.newImport()) {
             assertEquals(1, s.sweepImports(new dev.fuseoverlay.realfs.RealFs(null)));
-            assertFalse(java.nio.file.Files.exists(dead[0]));
-            assertFalse(java.nio.file.Files.exists(tmp.resolve("tmp").resolve(dead[0].getFileName() + ".lock")));
-            assertTrue(java.nio.file.Files.isDirectory(live[0]), "an import in progress was swept");
+            assertFalse(java.nio.file.Files.exists(dead.dir()));
+            assertFalse(java.nio.file.Files.exists(dead.lockFile()));
+            assertTrue(java.nio.file.Files.isDirectory(running.dir()), "an import in progress was swept");
         }
     }
 
