@@ -65,7 +65,7 @@ public final class MountOptions {
     public String redirectDir = "off", xino = "off";
     public boolean index, metacopy, userXattr;
     /** Whether redirect_dir= was given (the kernel resolves metacopy's and userxattr's rules differently then). */
-    public boolean redirectDirSet;
+    private boolean redirectDirSet;
     public IdMapping uidMapping, gidMapping;
     /** fuse-overlayfs's squash options: every object shows this owner (-1: not set). */
     public boolean squashToRoot;
