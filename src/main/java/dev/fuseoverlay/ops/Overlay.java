@@ -63,6 +63,7 @@ public final class Overlay implements AutoCloseable {
         if (upper != null && devices) {
             wh.shareIn(layers.workDir());
         }
+        setRedirectDir("off"); // the default: followed, but not in user.overlay.* (see setRedirectDir)
     }
 
     /**
@@ -107,7 +108,6 @@ public final class Overlay implements AutoCloseable {
         }
         Overlay ov = new Overlay(layers, fs, ns, devices, fsync);
         ov.workLock = lock;
-        ov.setRedirectDir("off"); // the default: followed, but not in user.overlay.* (see setRedirectDir)
         return ov;
     }
 
