@@ -136,7 +136,7 @@ public final class MountOptions {
                 }
                 break;
             case "readers": readers = oneOf(key, value, "load", "all"); devfuseOnly.add(opt); break;
-            case "debug": debug = true; break;
+            case "debug": debug = value == null || integer(key, value) != 0; break; // debug=0 is off, as fsync=0
             case "trace": trace = value == null ? "-" : value; break;
             case "ro": readOnly = true; break;
             case "rw": readOnly = false; break;

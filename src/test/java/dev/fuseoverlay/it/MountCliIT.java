@@ -237,12 +237,12 @@ class MountCliIT {
 
     /**
      * Every way of asking for debug output keeps the mount in the foreground with its log on stderr: -d and
-     * --debug (fuse-overlayfs's), short flags together (-fd, -df), -o debug, -odebug and -o=debug. A launcher
+     * --debug (fuse-overlayfs's), short flags together (-fd, -df), -o debug, -odebug, -o=debug and -o debug=1. A launcher
      * that missed one sent the server to the background with its stderr on /dev/null.
      */
     @Test
     void debugInEveryFormStaysInTheForegroundAndLogs(TestInfo t) throws Exception {
-        String[] forms = {"-d", "--debug", "-fd", "-df", "-o debug", "-odebug", "-o=debug"};
+        String[] forms = {"-d", "--debug", "-fd", "-df", "-o debug", "-odebug", "-o=debug", "-o debug=1"};
         StringBuilder script = new StringBuilder(PRELUDE);
         for (int i = 0; i < forms.length; i++) {
             script.append(String.format("""
@@ -263,6 +263,21 @@ class MountCliIT {
                     form + ": the command went to the background; its stderr:\n" + log);
             assertTrue(log.contains("lookup 1 = "), form + ": no request logged on stderr:\n" + log);
         }
+    }
+
+    /** {@code -o debug=0} is no debug: the command returns once the mount is ready and nothing is logged. */
+    @Test
+    void debugZeroMountsInTheBackgroundQuietly(TestInfo t) throws Exception {
+        Path out = run(t, PRELUDE + """
+                "$FUSE_OVERLAY" -o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,debug=0 $B/m 2>"$OUT/stderr"
+                echo $? >"$OUT/rc"
+                cat m/file >"$OUT/read" 2>&1
+                fusermount3 -u "$B/m"
+                """);
+        assertAll(
+            () -> assertEquals("0\n", read(out.resolve("rc")), "exit status; stderr: " + read(out.resolve("stderr"))),
+            () -> assertEquals("lower\n", read(out.resolve("read")), "reading through the mount"),
+            () -> assertEquals("", read(out.resolve("stderr")), "nothing logged"));
     }
 
     /**

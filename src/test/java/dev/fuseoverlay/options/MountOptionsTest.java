@@ -84,6 +84,11 @@ class MountOptionsTest {
         assertEquals("fsync=off: not an integer", assertThrows(OptionsException.class, () -> parse("fsync=off")).getMessage());
         assertFalse(parse("volatile,fsync=1").fsync, "volatile wins, whatever the order");
         assertFalse(parse("fsync=1,volatile").fsync);
+        assertTrue(parse("debug").debug);
+        assertTrue(parse("debug=1").debug);
+        assertFalse(parse("debug=0").debug, "debug=0 turns debug off");
+        assertFalse(parse("debug,debug=0").debug, "the last one counts");
+        assertEquals("debug=yes: not an integer", assertThrows(OptionsException.class, () -> parse("debug=yes")).getMessage());
         assertEquals(2.5, parse("timeout=2.5").timeout);
         assertEquals("timeout=x: not a number of seconds",
                 assertThrows(OptionsException.class, () -> parse("timeout=x")).getMessage());
