@@ -2,6 +2,7 @@ package dev.fuseoverlay.runtime;
 
 import dev.fuseoverlay.realfs.ErrnoException;
 import dev.fuseoverlay.realfs.RealFs;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PipedInputStream;
@@ -76,10 +77,10 @@ final class Inside {
         int rc;
         try {
             rc = importLayer(spec, in, false); // the archive cut short by a failed export is refused, nothing stored
-        } catch (IOException | RuntimeException125 e) {
-            // the archive cut short: the writer's failure is the cause; else the import's own (the writer
-            // then only saw the pipe close)
-            if (failed.get() != null && String.valueOf(e.getMessage()).contains(TarReader.CUT_SHORT)) {
+        } catch (RuntimeException125 e) {
+            // the archive ended early (cut short, or in a header or a member): the writer's failure is the
+            // cause; else the import's own (the writer then only saw the pipe close)
+            if (failed.get() != null && e.getCause() instanceof EOFException) {
                 throw new RuntimeException125("commit: " + failed.get().getMessage());
             }
             throw e;
@@ -118,7 +119,7 @@ final class Inside {
             r.drain();
         } catch (IOException | ErrnoException e) {
             fs.removeTree(tmpDir);
-            throw new RuntimeException125(spec.getProperty("label", "import") + ": " + e.getMessage());
+            throw new RuntimeException125(spec.getProperty("label", "import") + ": " + e.getMessage(), e);
         }
         String id = HexFormat.of().formatHex(sha.digest());
         boolean existed = store.layerExists(id);

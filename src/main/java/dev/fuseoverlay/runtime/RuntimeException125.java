@@ -5,4 +5,9 @@ public final class RuntimeException125 extends RuntimeException {
     public RuntimeException125(String message) {
         super(message, null, false, false);
     }
+
+    /** The same, keeping what caused it for a caller that decides by it (not printed). */
+    public RuntimeException125(String message, Throwable cause) {
+        super(message, cause, false, false);
+    }
 }

@@ -16,8 +16,6 @@ import java.util.zip.GZIPInputStream;
  */
 public final class TarReader {
     private static final int BLOCK = 512;
-    /** How an archive that {@link #requireEnd} refuses is described. */
-    static final String CUT_SHORT = "the archive was cut short";
 
     private final InputStream in;
     private long remaining;
@@ -71,7 +69,7 @@ public final class TarReader {
             byte[] h = in.readNBytes(BLOCK);
             if (h.length == 0) {
                 if (endRequired) {
-                    throw new EOFException(CUT_SHORT + " (it ends without its end-of-archive block)");
+                    throw new EOFException("the archive was cut short (it ends without its end-of-archive block)");
                 }
                 return null; // archive without end blocks
             }

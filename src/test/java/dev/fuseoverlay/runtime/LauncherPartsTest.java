@@ -176,6 +176,35 @@ class LauncherPartsTest {
         }
     }
 
+    /**
+     * An exported directory's archive that ends early, between members or inside one, is refused with the
+     * early end as its cause (commit reports its writer's failure instead, by that cause), and nothing is
+     * stored or left in tmp/.
+     */
+    @Test
+    void anArchiveThatEndsEarlyIsRefusedWithTheEndAsItsCause(@TempDir Path tmp) throws Exception {
+        Store s = new Store(tmp);
+        s.init();
+        TarEntry file = TarTest.entry("f", TarEntry.FILE, 10_000);
+        byte[] whole = TarTest.archive(TarTest.entry("d/", TarEntry.DIR, 0), file);
+        Properties spec = new Properties();
+        spec.setProperty("store", tmp.toString());
+        spec.setProperty("label", "commit");
+        for (int cut : new int[] {whole.length - 1024, 512 + 512 + 4096}) { // no end-of-archive blocks; inside f
+            byte[] part = java.util.Arrays.copyOf(whole, cut);
+            RuntimeException125 e = assertThrows(RuntimeException125.class,
+                    () -> Inside.importLayer(spec, new java.io.ByteArrayInputStream(part), true));
+            assertTrue(e.getCause() instanceof java.io.EOFException, cut + ": " + e.getMessage() + " caused by " + e.getCause());
+            try (var left = Files.list(s.layers())) {
+                assertEquals(List.of(), left.toList(), "stored from an archive cut at " + cut);
+            }
+            try (var left = Files.list(s.tmp())) {
+                assertEquals(List.of(), left.toList(), "left in tmp/ from an archive cut at " + cut);
+            }
+        }
+        assertEquals(0, Inside.importLayer(spec, new java.io.ByteArrayInputStream(whole), true), "the whole archive");
+    }
+
     @Test
     void bwrapCommandLine() {
         Properties spec = new Properties();
