@@ -177,6 +177,43 @@ class LauncherPartsTest {
     }
 
     /**
+     * The same across processes, where the lock is the kernel's: an import another process runs is not
+     * swept while that process lives, and is once it was killed.
+     */
+    @Test
+    void anImportOfAnotherProcessIsSweptOnlyOnceThatProcessIsGone(@TempDir Path tmp) throws Exception {
+        Store s = new Store(tmp);
+        s.init();
+        String jvm = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(jvm, "-cp", System.getProperty("java.class.path"), HoldImport.class.getName(), tmp.toString())
+                .redirectErrorStream(true).start();
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+            assertTrue(line != null && line.startsWith("import "), "the other process did not start its import: " + line);
+            Path dir = Path.of(line.substring("import ".length()));
+            assertEquals(0, s.sweepImports(new dev.fuseoverlay.realfs.RealFs(null)));
+            assertTrue(Files.isDirectory(dir), "the other process's import in progress was swept");
+            p.destroyForcibly(); // SIGKILL: its lock goes with it
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, s.sweepImports(new dev.fuseoverlay.realfs.RealFs(null)));
+            assertFalse(Files.exists(dir));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** An import in progress, in a process of its own: prints its directory, then waits to be killed. */
+    static final class HoldImport {
+        public static void main(String[] args) throws Exception {
+            Store.Import i = new Store(Path.of(args[0])).newImport();
+            Files.writeString(i.dir().resolve("half"), "x");
+            System.out.println("import " + i.dir());
+            System.out.flush();
+            Thread.sleep(120_000);
+        }
+    }
+
+    /**
      * An exported directory's archive that ends early, between members or inside one, is refused with the
      * early end as its cause (commit reports its writer's failure instead, by that cause), and nothing is
      * stored or left in tmp/.
