@@ -23,32 +23,24 @@ final class MountLine {
     static Main parse(String[] args) {
         Main m = new Main();
         List<String> operands = new ArrayList<>();
+        int f = 0, d = 0, serve = 0;
         for (String a : args) {
             if (SUBCOMMANDS.contains(a)) {
                 return null; // picocli takes it for the subcommand wherever it stands
             }
+            f += a.equals("-f") ? 1 : 0;
+            d += a.equals("-d") || a.equals("--debug") ? 1 : 0;
+            serve += a.equals("--serve") ? 1 : 0;
+        }
+        if (f > 1 || d > 1 || serve > 1) {
+            return null; // an option given twice: picocli says so
         }
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "-f" -> {
-                    if (m.foreground) {
-                        return null; // given twice: picocli says so
-                    }
-                    m.foreground = true;
-                }
-                case "-d", "--debug" -> {
-                    if (m.debugFlag) {
-                        return null;
-                    }
-                    m.debugFlag = true;
-                }
-                case "--serve" -> {
-                    if (m.serve) {
-                        return null;
-                    }
-                    m.serve = true;
-                }
+                case "-f" -> m.foreground = true;
+                case "-d", "--debug" -> m.debugFlag = true;
+                case "--serve" -> m.serve = true;
                 case "-o", "--trace" -> {
                     if (i + 1 == args.length || args[i + 1].startsWith("-") || a.equals("--trace") && m.traceFile != null) {
                         return null;
