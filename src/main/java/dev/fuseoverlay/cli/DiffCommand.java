@@ -46,7 +46,7 @@ final class DiffCommand implements Callable<Integer> {
             }
         }
         fs.addRoot(up);
-        UpperDiff diff = new UpperDiff(fs, new Whiteouts(fs, "trusted"), lowers);
+        UpperDiff diff = new UpperDiff(fs, Whiteouts.anyNamespace(fs), lowers);
         List<UpperDiff.Change> changes = diff.changes(up);
         if (json) {
             System.out.println(UpperDiff.json(changes));

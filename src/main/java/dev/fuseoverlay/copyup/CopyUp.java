@@ -463,7 +463,7 @@ public final class CopyUp {
     /** @param fd the copy's open descriptor, or -1: set through {@code dst} */
     private void copyXattrs(String src, String dst, int fd, boolean symlink) {
         for (String name : fs.listxattr(src)) {
-            if (Whiteouts.isPrivateXattr(name)) {
+            if (wh.isOwnXattr(name)) {
                 continue;
             }
             byte[] v = fs.getxattr(src, name);

@@ -145,13 +145,10 @@ public final class Explain {
         return out;
     }
 
-    /** A kernel redirect xattr (redirect_dir=on) on a directory: named, and said not to be followed. */
+    /** A redirect xattr of the mount's namespace (redirect_dir=on) on a directory: named, with when it is followed. */
     private String redirect(String realDir) {
-        byte[] r = fs.getxattr(realDir, "trusted.overlay.redirect");
-        if (r == null) {
-            r = fs.getxattr(realDir, "user.overlay.redirect");
-        }
-        return r == null ? "" : "; has a redirect to " + new String(r, java.nio.charset.StandardCharsets.ISO_8859_1)
+        String r = ov.whiteouts().readRedirect(realDir);
+        return r == null ? "" : "; has a redirect to " + RealFs.printable(r)
                 + " (written by redirect_dir=on; followed unless mounted with redirect_dir=nofollow, and in user.overlay.* only with redirect_dir=follow or on)";
     }
 

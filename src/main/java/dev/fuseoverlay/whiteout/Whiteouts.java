@@ -17,7 +17,11 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  *
  * Writes use the {@code trusted} namespace as real root and {@code user} otherwise (or with userxattr);
- * {@code .wh.} files are written only where mknod of a 0/0 device is refused.
+ * {@code .wh.} files are written only where mknod of a 0/0 device is refused. A mount reads the overlay
+ * xattrs of its own namespace only, as the kernel does: in the other one they are a user's own xattrs (any
+ * user who may write a directory can set {@code user.overlay.redirect} on it, and a redirect followed from
+ * there would show a lower directory its permissions hide). Only the study tools' {@link #anyNamespace}
+ * reader, which grants no access, reads both.
  */
 public final class Whiteouts {
     public static final String PREFIX = ".wh.";
@@ -31,6 +35,8 @@ public final class Whiteouts {
     private final String originXattr;
     /** "trusted.overlay." or "user.overlay.": the xattr prefix this mount owns. */
     private final String ownPrefix;
+    /** The other namespace's prefix, read too (opaque, redirect) only by {@link #anyNamespace}; else null. */
+    private final String otherPrefix;
 
     /** Whether 0/0 character devices can be made in the upper layer (else AUFS .wh. files are written). */
     private final boolean devices;
@@ -47,12 +53,25 @@ public final class Whiteouts {
     }
 
     public Whiteouts(RealFs fs, String ns, boolean devices) {
+        this(fs, ns, devices, false);
+    }
+
+    private Whiteouts(RealFs fs, String ns, boolean devices, boolean anyNamespace) {
         this.devices = devices;
         this.fs = fs;
         this.ns = ns;
         this.opaqueXattr = ns + ".overlay.opaque";
         this.originXattr = ns + ".overlay.fuseoverlay.ino";
         this.ownPrefix = ns + ".overlay.";
+        this.otherPrefix = anyNamespace ? (ns.equals("trusted") ? "user" : "trusted") + ".overlay." : null;
+    }
+
+    /**
+     * A reader of upper layers written in either namespace (a rootful or a rootless mount's), for a study
+     * tool that reports what a layer holds; never for a mount.
+     */
+    public static Whiteouts anyNamespace(RealFs fs) {
+        return new Whiteouts(fs, "trusted", true, true);
     }
 
     public String namespace() {
@@ -129,9 +148,12 @@ public final class Whiteouts {
         }
     }
 
-    /** Whether a real directory is opaque in any format (hides the same directory in lower layers). */
+    /**
+     * Whether a real directory is opaque (hides the same directory in lower layers): this namespace's opaque
+     * xattr, or the AUFS marker file (fuse-overlayfs writes it beside its xattr).
+     */
     public boolean isOpaque(String dir) {
-        return isYes(fs.getxattr(dir, "trusted.overlay.opaque")) || isYes(fs.getxattr(dir, "user.overlay.opaque"))
+        return isYes(fs.getxattr(dir, opaqueXattr)) || otherPrefix != null && isYes(fs.getxattr(dir, otherPrefix + "opaque"))
                 || markerFree.get(dir) == null && fs.exists(dir + "/" + OPAQUE_FILE);
     }
 
@@ -219,9 +241,18 @@ public final class Whiteouts {
     }
 
     /**
-     * Whether a real xattr name is an overlay's own bookkeeping, never copied up: {@code trusted.overlay.*}
-     * and {@code user.overlay.*} (any overlay's, in either namespace) except the escaped
-     * {@code *.overlay.overlay.*} names that hold a user's own values.
+     * Whether a real xattr name is this mount's own bookkeeping, never copied up (the kernel's
+     * ovl_is_private_xattr): its namespace's {@code overlay.*} except the escaped {@code overlay.overlay.*}
+     * names that hold a user's own values. The other namespace's are a user's xattrs, copied like any.
+     */
+    public boolean isOwnXattr(String name) {
+        return name.startsWith(ownPrefix) && !name.startsWith(ownPrefix + "overlay.");
+    }
+
+    /**
+     * Whether a real xattr name is any overlay's bookkeeping, in either namespace: {@code trusted.overlay.*}
+     * and {@code user.overlay.*} except the escaped {@code *.overlay.overlay.*} names (for layers as data:
+     * import and export of archives).
      */
     public static boolean isPrivateXattr(String name) {
         return (name.startsWith("trusted.overlay.") && !name.startsWith("trusted.overlay.overlay."))
@@ -247,13 +278,14 @@ public final class Whiteouts {
     }
 
     /**
-     * The kernel's redirect xattr of a directory (redirect_dir=on): where its lower parts live, as a name in
-     * the same parent ("www") or a path from the root ("/var/www"); null when there is none or it is unusable.
+     * The kernel's redirect xattr of a directory (redirect_dir=on), in this namespace: where its lower parts
+     * live, as a name in the same parent ("www") or a path from the root ("/var/www"); null when there is
+     * none or it is unusable.
      */
     public String readRedirect(String dir) {
-        byte[] v = fs.getxattr(dir, "trusted.overlay.redirect");
-        if (v == null) {
-            v = fs.getxattr(dir, "user.overlay.redirect");
+        byte[] v = fs.getxattr(dir, ownPrefix + "redirect");
+        if (v == null && otherPrefix != null) {
+            v = fs.getxattr(dir, otherPrefix + "redirect");
         }
         if (v == null || v.length == 0) {
             return null;

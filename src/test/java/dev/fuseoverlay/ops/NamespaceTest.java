@@ -114,6 +114,41 @@ class NamespaceTest {
         }
     }
 
+    /**
+     * In trusted.overlay.* the user.overlay.* xattrs are a user's own, as on the kernel: any user who may
+     * write a directory can set them, so a redirect or an opaque mark there means nothing (a redirect to a
+     * lower directory whose permissions hide it would show it). The same marks in trusted.* do count.
+     */
+    @Test
+    void theOtherNamespacesMarksAreAUsersXattrs() {
+        t.dir("u", "x").dir("u", "y").dir("u", "app");
+        t.fs.setxattr(t.upper() + "/x", "user.overlay.redirect", Native.cstr("/old"), 0);
+        t.fs.setxattr(t.upper() + "/app", "user.overlay.opaque", new byte[] {'y'}, 0);
+        assertEquals(List.of(), TestLayers.ls(ov, "/x"));
+        assertEquals(List.of("base.txt", "conf", "menu.txt"), TestLayers.ls(ov, "/app"));
+        ov.close();
+        t.fs.setxattr(t.upper() + "/y", "trusted.overlay.redirect", Native.cstr("/old"), 0);
+        t.fs.setxattr(t.upper() + "/app", "trusted.overlay.opaque", new byte[] {'y'}, 0);
+        try (Overlay again = t.overlay()) {
+            assertEquals(List.of("x"), TestLayers.ls(again, "/y"), "this namespace's redirect is followed");
+            assertEquals(List.of(), TestLayers.ls(again, "/app"), "this namespace's opaque mark hides the lower layers");
+            assertEquals(List.of(), TestLayers.ls(again, "/x"));
+        }
+    }
+
+    /** A copy-up keeps the other namespace's overlay xattrs (a user's own) and drops this mount's. */
+    @Test
+    void copyUpKeepsTheOtherNamespacesOverlayXattrs() {
+        t.fs.setxattr(t.lower(0) + "/app/menu.txt", "user.overlay.uo", Native.cstr("3"), 0);
+        t.fs.setxattr(t.lower(0) + "/app/menu.txt", "trusted.overlay.overlay.mine", Native.cstr("4"), 0);
+        t.fs.setxattr(t.lower(0) + "/app/menu.txt", "trusted.overlay.nlink", Native.cstr("U+1"), 0);
+        ov.chmod("/app/menu.txt", 0600);
+        String up = t.upper() + "/app/menu.txt";
+        assertArrayEquals(Native.cstr("3"), t.fs.getxattr(up, "user.overlay.uo"));
+        assertArrayEquals(Native.cstr("4"), t.fs.getxattr(up, "trusted.overlay.overlay.mine"), "escaped: a user's value");
+        assertNull(t.fs.getxattr(up, "trusted.overlay.nlink"), "this mount's own bookkeeping is not copied");
+    }
+
     @Test
     void unlinkOfAnUpperOnlyFileRemovesIt() {
         TestLayers.createFile(ov, "/new.txt", "n");

@@ -35,17 +35,25 @@ class WhiteoutsTest {
                 .file("u", "c/.wh..wh..opq", "").dir("u", "plain");
         t.fs.setxattr(t.upper() + "/plain", "trusted.overlay.opaque", new byte[] {'n'}, 0);
         assertTrue(wh.isOpaque(t.upper() + "/a"));
-        assertTrue(wh.isOpaque(t.upper() + "/b"));
+        assertFalse(wh.isOpaque(t.upper() + "/b"), "user.overlay.* is a user's xattr for a trusted.* mount");
         assertTrue(wh.isOpaque(t.upper() + "/c"));
         assertFalse(wh.isOpaque(t.upper() + "/plain"));
+        Whiteouts user = new Whiteouts(t.fs, "user");
+        assertFalse(user.isOpaque(t.upper() + "/a"));
+        assertTrue(user.isOpaque(t.upper() + "/b"));
+        assertTrue(user.isOpaque(t.upper() + "/c"));
+        Whiteouts any = Whiteouts.anyNamespace(t.fs);
+        assertTrue(any.isOpaque(t.upper() + "/a") && any.isOpaque(t.upper() + "/b") && any.isOpaque(t.upper() + "/c"));
+        assertFalse(any.isOpaque(t.upper() + "/plain"));
     }
 
     @Test
     void setOpaqueUsesTheMountsNamespace() {
         t.dir("u", "d");
-        new Whiteouts(t.fs, "user").setOpaque(t.upper() + "/d");
+        Whiteouts user = new Whiteouts(t.fs, "user");
+        user.setOpaque(t.upper() + "/d");
         assertEquals("y", new String(t.fs.getxattr(t.upper() + "/d", "user.overlay.opaque")));
-        assertTrue(wh.isOpaque(t.upper() + "/d"));
+        assertTrue(user.isOpaque(t.upper() + "/d"));
     }
 
     @Test
@@ -62,6 +70,11 @@ class WhiteoutsTest {
         assertFalse(Whiteouts.isPrivateXattr("trusted.overlay.overlay.mine"), "escaped: a user's own value");
         assertFalse(Whiteouts.isPrivateXattr("user.mime_type"));
         assertFalse(Whiteouts.isPrivateXattr("security.capability"));
+        assertTrue(wh.isOwnXattr("trusted.overlay.origin"));
+        assertFalse(wh.isOwnXattr("trusted.overlay.overlay.origin"), "escaped: a user's own value");
+        assertFalse(wh.isOwnXattr("user.overlay.redirect"), "the other namespace's: a user's");
+        assertTrue(new Whiteouts(t.fs, "user").isOwnXattr("user.overlay.redirect"));
+        assertFalse(new Whiteouts(t.fs, "user").isOwnXattr("trusted.overlay.redirect"));
     }
 
     @Test
