@@ -19,6 +19,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "diff", description = {"What a container changed, like docker diff (A, C, D lines).",
         "Reads an upper layer in any format; give the lower layers with -o lowerdir=... to tell A from C."})
 final class DiffCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption help;
+
     @Option(names = "-o", paramLabel = "OPTIONS", description = "lowerdir=A:B (the layers below the upper)")
     List<String> options = new ArrayList<>();
 

@@ -9,6 +9,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "explain", description = "Which layer serves a merged path and why, layer by layer (no mount needed).")
 final class ExplainCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption help;
+
     @Mixin
     LayerOptions layers;
 

@@ -16,6 +16,9 @@ import picocli.CommandLine.Option;
 @Command(name = "layers", aliases = "df", description = {"Per layer: files, bytes, whiteouts, and what is hidden.",
         "Hidden: shadowed by a layer above or deleted. With --mount, several mounts and the layers they share."})
 final class LayersCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption help;
+
     @Mixin
     LayerOptions layers;
 

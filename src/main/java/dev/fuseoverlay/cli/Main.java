@@ -119,7 +119,9 @@ public final class Main implements Callable<Integer> {
         main.rawArgs = args;
         CommandLine cl = commandLine(main);
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("fuse-overlay: " + ex.getMessage() + " (see fuse-overlay --help)");
+            CommandLine c = ex.getCommandLine();
+            String help = c == null || c == cl ? "fuse-overlay --help" : "fuse-overlay " + c.getCommandName() + " --help";
+            System.err.println("fuse-overlay: " + ex.getMessage() + " (see " + help + ")");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, r) -> failure(ex));
@@ -127,14 +129,17 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * How picocli reads a command line into {@code main}: unknown arguments are warned about, not refused (like
-     * fuse-overlayfs), and {@code @FILE} is an argument, not the words of a file (neither fuse-overlayfs nor
+     * How picocli reads a command line into {@code main}: unknown arguments of a mount are warned about, not
+     * refused (like fuse-overlayfs); a study subcommand refuses them; {@code @FILE} is an argument, not the words of a file (neither fuse-overlayfs nor
      * mount(8) expands it).
      */
     static CommandLine commandLine(Main main) {
         CommandLine cl = new CommandLine(main);
         cl.setUnmatchedArgumentsAllowed(true);
         cl.setExpandAtFiles(false);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.setUnmatchedArgumentsAllowed(false); // the study tools: a mistyped option is an error, not a silent no-op
+        }
         return cl;
     }
 

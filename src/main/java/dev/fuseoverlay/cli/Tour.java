@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tour", description = "A narrated walk through real overlay experiments on temporary layers.")
 final class Tour implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption help;
+
     @picocli.CommandLine.Option(names = "--step", description = "pause for Enter between steps")
     boolean step;
 

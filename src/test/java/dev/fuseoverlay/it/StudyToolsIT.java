@@ -50,6 +50,39 @@ class StudyToolsIT {
         }
     }
 
+    /**
+     * Each study subcommand has its own --help (exit 0, its usage), and refuses what it does not know in one
+     * line that names its help, exit 2; the tour in particular does not start for a mistyped option.
+     */
+    @Test
+    void subcommandsHaveTheirOwnHelpAndRefuseUnknownArguments() throws Exception {
+        Path dir = ItSupport.OUT.resolve("study-cli");
+        Files.createDirectories(dir.resolve("lower"));
+        for (String cmd : new String[] {"tour", "explain", "diff", "layers", "df"}) {
+            Path log = dir.resolve(cmd + "-help.log");
+            assertEquals(0, ItSupport.await(ItSupport.start(log, ItSupport.LAUNCHER.toString(), cmd, "--help"),
+                    Duration.ofSeconds(60), cmd + " --help"), ItSupport.read(log));
+            String name = cmd.equals("df") ? "layers" : cmd;
+            assertTrue(ItSupport.read(log).startsWith("Usage: fuse-overlay " + name), cmd + " --help:\n" + ItSupport.read(log));
+        }
+        String lower = dir.resolve("lower").toString();
+        String[][] bad = {
+            {"tour", "--bogus"}, {"diff", "--jsno", lower}, {"diff", lower, "extra"},
+            {"explain", "-o", "lowerdir=" + lower, "--bogus", "/f"}, {"layers", "-o", "lowerdir=" + lower, "--mnt", "x"},
+        };
+        for (String[] args : bad) {
+            Path log = dir.resolve("bad.log");
+            String[] cmd = new String[args.length + 1];
+            cmd[0] = ItSupport.LAUNCHER.toString();
+            System.arraycopy(args, 0, cmd, 1, args.length);
+            int rc = ItSupport.await(ItSupport.start(log, cmd), Duration.ofSeconds(60), String.join(" ", args));
+            String out = ItSupport.read(log);
+            assertEquals(2, rc, String.join(" ", args) + ":\n" + out);
+            assertTrue(out.endsWith("(see fuse-overlay " + args[0] + " --help)\n") && out.lines().count() == 1,
+                    String.join(" ", args) + ": one line naming the subcommand's help, was:\n" + out);
+        }
+    }
+
     private static boolean isTourServer(Path proc) {
         try {
             return new String(Files.readAllBytes(proc.resolve("cmdline")), java.nio.charset.StandardCharsets.ISO_8859_1).contains("fuse-overlay-tour");
