@@ -20,6 +20,18 @@ public final class Args {
         }
     }
 
+    /**
+     * stdout and stderr in UTF-8. The JVM runs with file.encoding=ISO-8859-1 (names are bytes), which Java 17
+     * gives System.out and System.err too, so a name made readable by RealFs.printable (its bytes decoded as
+     * UTF-8) came out as Latin-1 bytes or '?': "caf\xe9", "??".
+     */
+    public static void utf8Output() {
+        System.setOut(new java.io.PrintStream(new java.io.BufferedOutputStream(
+                new java.io.FileOutputStream(java.io.FileDescriptor.out), 8192), true, StandardCharsets.UTF_8));
+        System.setErr(new java.io.PrintStream(new java.io.BufferedOutputStream(
+                new java.io.FileOutputStream(java.io.FileDescriptor.err), 8192), true, StandardCharsets.UTF_8));
+    }
+
     /** The reverse of {@link #bytes}: a name-as-bytes string back to a Java path string. */
     static String text(String bytes) {
         return new String(bytes.getBytes(StandardCharsets.ISO_8859_1), JNU);

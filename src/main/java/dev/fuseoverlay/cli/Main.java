@@ -104,6 +104,7 @@ public final class Main implements Callable<Integer> {
     private String[] rawArgs;
 
     public static void main(String[] args) {
+        Args.utf8Output();
         Main mount = MountLine.parse(args);   // a mount's start-up without picocli (see MountLine)
         if (mount != null) {
             mount.rawArgs = args;

@@ -43,6 +43,7 @@ public final class RuntimeMain implements Callable<Integer> {
     String root;
 
     public static void main(String[] args) {
+        dev.fuseoverlay.cli.Args.utf8Output();
         System.exit(execute(args));
     }
 

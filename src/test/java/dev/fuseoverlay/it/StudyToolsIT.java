@@ -83,6 +83,25 @@ class StudyToolsIT {
         }
     }
 
+    /** Names are printed as the UTF-8 they are (the JVM's own charset is ISO-8859-1, names being bytes). */
+    @Test
+    void namesArePrintedAsTheirUtf8() throws Exception {
+        Path dir = ItSupport.OUT.resolve("study-utf8");
+        Files.createDirectories(dir.resolve("lower/caf\u00e9"));
+        Files.createDirectories(dir.resolve("upper/\u65e5\u672c"));
+        Files.createDirectories(dir.resolve("upper/caf\u00e9/new"));
+        Path log = dir.resolve("diff.log");
+        assertEquals(0, ItSupport.await(ItSupport.start(log, ItSupport.LAUNCHER.toString(), "diff", "-o",
+                "lowerdir=" + dir.resolve("lower"), dir.resolve("upper").toString()), Duration.ofSeconds(60), "diff"));
+        assertEquals(java.util.List.of("A /caf\u00e9/new", "A /\u65e5\u672c", "C /caf\u00e9"),
+                Files.readAllLines(log, java.nio.charset.StandardCharsets.UTF_8).stream().sorted().toList());
+        Path err = dir.resolve("err.log");
+        assertEquals(1, ItSupport.await(ItSupport.start(err, ItSupport.LAUNCHER.toString(), "-o",
+                "lowerdir=" + dir.resolve("gone-\u00fc"), dir.toString()), Duration.ofSeconds(60), "mount"));
+        assertEquals("fuse-overlay: lowerdir " + dir.resolve("gone-\u00fc") + ": No such file or directory\n",
+                Files.readString(err, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     private static boolean isTourServer(Path proc) {
         try {
             return new String(Files.readAllBytes(proc.resolve("cmdline")), java.nio.charset.StandardCharsets.ISO_8859_1).contains("fuse-overlay-tour");
