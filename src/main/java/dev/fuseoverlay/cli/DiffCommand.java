@@ -35,7 +35,10 @@ final class DiffCommand implements Callable<Integer> {
     public Integer call() {
         RealFs fs = new RealFs(null);
         String up = Native.C.realpath(Native.cstr(Args.bytes(upper)), null);
-        Stat st = up == null ? null : fs.lstat(up);
+        if (up == null) {
+            throw new OptionsException("upper " + upper + ": " + Native.strerror(Native.errno()));
+        }
+        Stat st = fs.lstat(up);
         if (st == null || !st.isDir()) {
             throw new OptionsException("upper " + upper + ": not a directory");
         }

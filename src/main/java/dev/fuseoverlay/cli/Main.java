@@ -44,8 +44,8 @@ import picocli.CommandLine.Unmatched;
             "  workdir=DIR           scratch directory on the same filesystem as upperdir",
             "  fsync=0 | volatile    do not sync: faster, not crash safe",
             "  trace=FILE            log each operation and the overlay's decision (for learning)",
-            "  timeout=SECONDS       kernel cache time for names and negative lookups (default 1)",
-            "  attr_timeout=SECONDS  kernel cache time for attributes (default 0: exact hard links)",
+            "  timeout=SECONDS       kernel cache time for names and negative lookups (default 86400; libfuse: 1)",
+            "  attr_timeout=SECONDS  kernel cache time for attributes (default 86400; libfuse: 0, exact hard links)",
             "  noauto_unmount        leave a dead mountpoint if the server is killed (default: remove it)",
             "  userxattr             user.overlay.* xattrs instead of trusted.overlay.* (automatic if trusted.* fails)",
             "  redirect_dir=on|follow|nofollow|off  on: rename lower directories in one step (kernel option)",
@@ -180,6 +180,7 @@ public final class Main implements Callable<Integer> {
         if (!foreground && !serve && !debug) {
             return daemonize();
         }
+        Trace trace = openTrace(traceFile != null ? traceFile : o.trace == null ? null : Args.text(o.trace)); // before work/ is touched
         Overlay ov = Overlay.open(layers, fs, o.fsync, o.userXattr);
         ov.setOwners(Owners.of(o));
         ov.setRedirectDir(o.redirectDir);
@@ -196,15 +197,28 @@ public final class Main implements Callable<Integer> {
         if (indexOff != null) {
             System.err.println("fuse-overlay: index=on: " + indexOff);
         }
-        String trace = traceFile != null ? traceFile : o.trace == null ? null : Args.text(o.trace);
         if (trace != null) {
-            try {
-                ov.setTrace(Trace.open(trace));
-            } catch (java.io.IOException e) {
-                throw new OptionsException("cannot write the trace to " + trace + ": " + e.getMessage());
-            }
+            ov.setTrace(trace);
         }
         return Mounter.serve(ov, o, mnt, debug ? System.err : null, serve ? Main::detach : () -> { });
+    }
+
+    /** The trace file, or null; a file that cannot be written is refused in one line. */
+    private static Trace openTrace(String target) {
+        if (target == null) {
+            return null;
+        }
+        try {
+            return Trace.open(target);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new OptionsException("cannot write the trace to " + target + ": No such file or directory");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new OptionsException("cannot write the trace to " + target + ": Permission denied");
+        } catch (java.nio.file.FileSystemException e) {
+            throw new OptionsException("cannot write the trace to " + target + ": " + (e.getReason() != null ? e.getReason() : e.getMessage()));
+        } catch (java.io.IOException e) {
+            throw new OptionsException("cannot write the trace to " + target + ": " + e.getMessage());
+        }
     }
 
     /** In the background server: tell the parent the mount is live, then let go of its stdout and stderr. */

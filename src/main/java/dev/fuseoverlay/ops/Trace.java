@@ -1,6 +1,5 @@
 package dev.fuseoverlay.ops;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -23,7 +22,13 @@ public final class Trace {
         if (target.equals("-")) {
             return new Trace(System.err);
         }
-        OutputStream os = new FileOutputStream(target, true);
+        // mode 0644 whatever the umask (the server runs with umask 0, as the kernel applies the caller's)
+        OutputStream os = java.nio.channels.Channels.newOutputStream(java.nio.file.Files.newByteChannel(
+                java.nio.file.Path.of(target),
+                java.util.Set.of(java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND,
+                        java.nio.file.StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"))));
         return new Trace(new PrintStream(os, true, StandardCharsets.UTF_8));
     }
 

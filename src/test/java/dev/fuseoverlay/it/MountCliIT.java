@@ -149,6 +149,12 @@ class MountCliIT {
         refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,noxattrs=abc $B/m");
     }
 
+    /** A trace file that cannot be written is refused before the work directory is touched. */
+    @Test
+    void traceFileThatCannotBeWritten(TestInfo t) throws Exception {
+        refused(t, "", "-o lowerdir=$B/l,upperdir=$B/u,workdir=$B/w,trace=$B/nope/trace.log $B/m");
+    }
+
     private static void refused(TestInfo t, String extraSetup, String args) throws Exception {
         Path out = run(t, PRELUDE + extraSetup + String.format(REFUSAL, args));
         String stderr = read(out.resolve("stderr"));
