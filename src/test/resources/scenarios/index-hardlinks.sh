@@ -23,6 +23,8 @@ export -f same nindex
 
 run() {
   t 'stat -c "%n %h %s" bin/busybox bin/sh sbin/init etc/a.conf etc/plain'
+  # index=on refuses offline changes: a new directory in a merged one is opaque, as the kernel makes it
+  t 'mkdir etc/new.d && { getfattr -n trusted.overlay.opaque --only-values "$U/etc/new.d" 2>/dev/null || echo none; }'
   t 'same bin/busybox bin/sh; same bin/sh sbin/init'
   t 'echo "patched" >>bin/sh'
   t 'cat bin/busybox bin/sh sbin/init'

@@ -74,6 +74,8 @@ run() {
   t 'echo new >new && ids fa fb new'
   save before %d:%i $NAMES new
   t 'touch fb h1 d/y only1/sub/z && chmod 700 d only1 && echo more >>fa'
+  # a new directory in a merged one is opaque where offline changes are refused (xino=on), else not
+  t 'mkdir d/newdir && { getfattr -n trusted.overlay.opaque --only-values "$B/t/upper/d/newdir" 2>/dev/null || echo none; }'
   save copied %d:%i $NAMES new
   t 'same before copied'
   local kept="$NAMES new"

@@ -156,6 +156,18 @@ public final class Overlay implements AutoCloseable {
     /** The kernel's xino option ("off", "auto", "on"): the inode numbers of layers on several filesystems. */
     public void setXino(String mode) {
         lookup.setXino(mode);
+        xinoOn = mode.equals("on");
+    }
+
+    private volatile boolean xinoOn;
+
+    /**
+     * The kernel's !ovl_allow_offline_changes: with redirect_dir=on, index=on, metacopy=on or xino=on, lower
+     * layers may not change between mounts, and a new directory in a merged one is made opaque (a redirect
+     * or an index entry may later bring lower parts under a name that is new today).
+     */
+    private boolean offlineChangesRefused() {
+        return redirectCreate || lookup.index() != null || lookup.metacopy() || xinoOn;
     }
 
     /** fuse-overlayfs's static_nlink: every directory reports st_nlink 1 (not only merged ones). */
@@ -760,10 +772,9 @@ public final class Overlay implements AutoCloseable {
             // name is not visible); probed again only for a reserved name, which the lookup does not probe
             boolean overWhiteout = miss.probed ? miss.whiteout : fs.lstat(dst) != null;
             boolean aufs = miss.probed && !miss.whiteout ? miss.aufs : wh.hasAufsWhiteout(parent.upperPath(), name);
-            // with redirect_dir=on the kernel also marks a new directory in a merged parent opaque: a redirect
-            // may later make lower parts appear under a name that is new today
+            // as the kernel, a new directory in a merged parent is opaque where offline changes are refused
             boolean opaque = type == Stat.S_IFDIR && (overWhiteout || aufs || lowerPositive(parent, name)
-                    || (redirectCreate && parent.hasLower()));
+                    || (parent.hasLower() && offlineChangesRefused()));
             Stat made; // the new object as setOwner saw it (its inode stays the same through a rename)
             if (!overWhiteout && !opaque) {
                 builder.build(dst);

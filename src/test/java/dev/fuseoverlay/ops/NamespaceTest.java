@@ -149,6 +149,27 @@ class NamespaceTest {
         assertNull(t.fs.getxattr(up, "trusted.overlay.nlink"), "this mount's own bookkeeping is not copied");
     }
 
+    /**
+     * A new directory in a merged one is opaque where the kernel refuses offline changes of the lower
+     * layers (redirect_dir=on, index=on, metacopy=on, xino=on), and plain otherwise.
+     */
+    @Test
+    void aNewDirectoryInAMergedOneIsOpaqueWhereOfflineChangesAreRefused() {
+        Caller me = new Caller(0, 0);
+        ov.mkdir("/app/plain", 0755, me);
+        assertNull(t.fs.getxattr(t.upper() + "/app/plain", "trusted.overlay.opaque"));
+        ov.setXino("on");
+        ov.mkdir("/app/xino", 0755, me);
+        assertArrayEquals(new byte[] {'y'}, t.fs.getxattr(t.upper() + "/app/xino", "trusted.overlay.opaque"));
+        ov.setXino("off");
+        ov.setMetacopy(true);
+        ov.mkdir("/app/meta", 0755, me);
+        assertArrayEquals(new byte[] {'y'}, t.fs.getxattr(t.upper() + "/app/meta", "trusted.overlay.opaque"));
+        ov.mkdir("/n", 0755, me);
+        ov.mkdir("/n/inner", 0755, me);
+        assertNull(t.fs.getxattr(t.upper() + "/n/inner", "trusted.overlay.opaque"), "not in a merged directory");
+    }
+
     @Test
     void unlinkOfAnUpperOnlyFileRemovesIt() {
         TestLayers.createFile(ov, "/new.txt", "n");
