@@ -61,6 +61,11 @@ final class FuseAdapter extends FuseStubFS {
             Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
             if (d != null) {
                 ov.getattrDetached(d, st);
+                if (d.upper()) {
+                    // libfuse takes one link off a hidden file (it expects the hiding rename to hold one);
+                    // ours was unlinked: the count given is the real one plus that link
+                    st.putLong(dev.fuseoverlay.realfs.Stat.OFF_NLINK, st.getLong(dev.fuseoverlay.realfs.Stat.OFF_NLINK) + 1);
+                }
             } else if (isHiddenName(path)) {
                 return -Errno.ENOENT; // libfuse probing for a free hidden name
             } else {
@@ -303,7 +308,12 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int chmod(String path, long mode) {
         return call("chmod", path, () -> {
-            ov.chmod(path, (int) mode);
+            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            if (d != null) {
+                ov.chmodDetached(d, (int) mode); // fchmod(2) of a file unlinked while open
+            } else {
+                ov.chmod(path, (int) mode);
+            }
             return 0;
         });
     }
@@ -311,7 +321,12 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int chown(String path, long uid, long gid) {
         return call("chown", path, () -> {
-            ov.chown(path, (int) uid, (int) gid);
+            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            if (d != null) {
+                ov.chownDetached(d, (int) uid, (int) gid);
+            } else {
+                ov.chown(path, (int) uid, (int) gid);
+            }
             return 0;
         });
     }
@@ -319,8 +334,13 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int utimens(String path, Timespec[] ts) {
         return call("utimens", path, () -> {
-            ov.utimens(path, new long[] {ts[0].tv_sec.get(), ts[0].tv_nsec.longValue(),
-                    ts[1].tv_sec.get(), ts[1].tv_nsec.longValue()});
+            long[] times = {ts[0].tv_sec.get(), ts[0].tv_nsec.longValue(), ts[1].tv_sec.get(), ts[1].tv_nsec.longValue()};
+            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            if (d != null) {
+                ov.utimensDetached(d, times);
+            } else {
+                ov.utimens(path, times);
+            }
             return 0;
         });
     }

@@ -981,14 +981,57 @@ public final class Overlay implements AutoCloseable {
         return fd;
     }
 
-    /** Attributes of a detached file: its real object's, with the merged inode number and no links left. */
+    /**
+     * chmod, chown and utimens of a detached file (fchmod(2) and the like after its last name went), made
+     * through its descriptor. Only an upper file: a lower one was never copied up and cannot be once its
+     * name is gone, and its layer is never written (ENOENT, as for the name). With xattr_permissions the
+     * owner and mode live in a path's xattr: ENOENT there too.
+     */
+    public void chmodDetached(Detached d, int mode) {
+        fs.chmodOpen(detachedUpper(d), mode & 07777);
+    }
+
+    public void chownDetached(Detached d, int uid, int gid) {
+        int fd = detachedUpper(d);
+        Owners o = owners;
+        if (o == null) {
+            fs.chownOpen(fd, uid, gid);
+        } else if (!o.squashed()) {
+            fs.chownOpen(fd, o.storedUid(uid), o.storedGid(gid));
+        }
+    }
+
+    public void utimensDetached(Detached d, long[] times) {
+        fs.utimensOpen(detachedUpper(d), times);
+    }
+
+    /** Whether a detached upper file still has links: names elsewhere that its caller has not met. */
+    public boolean stillLinked(Detached d) {
+        return d.upper() && fs.fstat(d.fd()).nlink > 0;
+    }
+
+    private int detachedUpper(Detached d) {
+        requireWritable("(unlinked)");
+        StatOverride so = overrides;
+        if (!d.upper() || so != null && so.upperActive()) {
+            throw new ErrnoException(Errno.ENOENT, "change of an unlinked " + (d.upper() ? "file" : "lower file"));
+        }
+        return d.fd();
+    }
+
+    /**
+     * Attributes of a detached file: its real object's, with the merged inode number; a lower file shows no
+     * links left, an upper one its own count (0, or the links it has under other names).
+     */
     public void getattrDetached(Detached d, Pointer st) {
         int err = fs.fstatInto(d.fd(), st);
         if (err != 0) {
             throw new ErrnoException(err, "fstat");
         }
         st.putLong(Stat.OFF_INO, d.ino());
-        st.putLong(Stat.OFF_NLINK, 0);
+        if (!d.upper()) {
+            st.putLong(Stat.OFF_NLINK, 0);
+        }
         showOwners(st);
     }
 

@@ -709,6 +709,35 @@ public final class RealFs {
         }
     }
 
+    /**
+     * chmod, chown and utimens of the object an open descriptor refers to, an O_PATH one too (fchmod(2) and
+     * fchown(2) refuse those): through its /proc/self/fd link, which the calls follow.
+     */
+    public void chmodOpen(int fd, int mode) {
+        logged("chmod fd%d 0%o", fd, mode);
+        checkOpen(C.fchmodat(Native.AT_FDCWD, procFd(fd), mode, 0), "chmod");
+    }
+
+    public void chownOpen(int fd, int uid, int gid) {
+        logged("chown fd%d %d:%d", fd, uid, gid);
+        checkOpen(C.fchownat(Native.AT_FDCWD, procFd(fd), uid, gid, 0), "chown");
+    }
+
+    public void utimensOpen(int fd, long[] times) {
+        logged("utimens fd%d", fd);
+        checkOpen(C.utimensat(Native.AT_FDCWD, procFd(fd), times, 0), "utimens");
+    }
+
+    private static byte[] procFd(int fd) {
+        return cstr("/proc/self/fd/" + fd);
+    }
+
+    private static void checkOpen(int rc, String what) {
+        if (rc < 0) {
+            throw new ErrnoException(Native.errno(), what + " of an open file");
+        }
+    }
+
     public void ftruncate(int fd, long size) {
         logged("ftruncate fd%d %d", fd, size);
         if (C.ftruncate(fd, size) < 0) {

@@ -170,6 +170,31 @@ class NamespaceTest {
         assertNull(t.fs.getxattr(t.upper() + "/n/inner", "trusted.overlay.opaque"), "not in a merged directory");
     }
 
+    /**
+     * fchmod(2), fchown(2) and futimens(2) of a file unlinked while open: an upper file changes through its
+     * descriptor and counts the links it has left; a lower one cannot be copied up any more and its layer is
+     * never written (ENOENT).
+     */
+    @Test
+    void anUnlinkedOpenFileChangesThroughItsDescriptorIfItIsAnUpperOne() {
+        TestLayers.createFile(ov, "/tmp.txt", "t");
+        t.fs.link(t.upper() + "/tmp.txt", t.upper() + "/other-name");
+        Overlay.Detached up = ov.detach("/tmp.txt");
+        ov.chmodDetached(up, 0640);
+        ov.chownDetached(up, 1, 2);
+        ov.utimensDetached(up, new long[] {0, 0, 86400, 0});
+        Stat st = t.fs.lstat(t.upper() + "/other-name");
+        assertEquals(0640, st.mode & 07777);
+        assertEquals(List.of(1, 2), List.of(st.uid, st.gid));
+        assertEquals(86400, st.mtimeSec);
+        assertTrue(ov.stillLinked(up), "its other name holds it");
+        Overlay.Detached low = ov.detach("/app/menu.txt");
+        assertErrno(Errno.ENOENT, () -> ov.chmodDetached(low, 0600));
+        assertErrno(Errno.ENOENT, () -> ov.chownDetached(low, 1, 1));
+        assertFalse(ov.stillLinked(low));
+        assertLowersUnchanged();
+    }
+
     @Test
     void unlinkOfAnUpperOnlyFileRemovesIt() {
         TestLayers.createFile(ov, "/new.txt", "n");

@@ -683,6 +683,10 @@ public final class DevFuse {
         removing(parent, name, () -> ov.unlink(p));
         if (n != null) {
             changed(n.id); // the other names' link count
+            Overlay.Detached d = detached(n.id);
+            if (d != null && ov.stillLinked(d)) {
+                nodes.keepKey(n); // names the kernel has not looked up yet: they must find this inode, not a second one
+            }
         }
         return 0;
     }
@@ -788,19 +792,46 @@ public final class DevFuse {
         ov.fgetattr(p, fd, st);
         if (p == null && n != null) {
             st.putLong(Stat.OFF_INO, n.ino);
-            st.putLong(Stat.OFF_NLINK, 0); // unlinked, still open
+            if (!n.upper) {
+                st.putLong(Stat.OFF_NLINK, 0); // unlinked, still open (the lower file keeps its links there)
+            } // an upper file's own count: 0, or the links it has under names the kernel has not looked up
         }
+    }
+
+    /** An unlinked node still open, as the core serves it: null if the node has a name (or is gone). */
+    private Overlay.Detached detached(long node) {
+        if (nodes.path(node) != null) {
+            return null;
+        }
+        Nodes.Node n = nodes.get(node);
+        if (n == null) {
+            return null;
+        }
+        for (int fd : n.fds) {
+            return new Overlay.Detached(fd, n.ino, n.upper);
+        }
+        return null;
     }
 
     private int setattr(long node, Pointer in, Pointer out, Pointer st) {
         int valid = in.getInt(B);
         int fd = (valid & Wire.FATTR_FH) != 0 ? (int) in.getLong(B + 8) : -1;
+        Overlay.Detached d = detached(node); // fchmod(2) and the like of an unlinked file: through its descriptor
         if ((valid & Wire.FATTR_MODE) != 0) {
-            ov.chmod(path(node), in.getInt(B + 68));
+            if (d != null) {
+                ov.chmodDetached(d, in.getInt(B + 68));
+            } else {
+                ov.chmod(path(node), in.getInt(B + 68));
+            }
         }
         if ((valid & (Wire.FATTR_UID | Wire.FATTR_GID)) != 0) {
-            ov.chown(path(node), (valid & Wire.FATTR_UID) != 0 ? in.getInt(B + 76) : -1,
-                    (valid & Wire.FATTR_GID) != 0 ? in.getInt(B + 80) : -1);
+            int uid = (valid & Wire.FATTR_UID) != 0 ? in.getInt(B + 76) : -1;
+            int gid = (valid & Wire.FATTR_GID) != 0 ? in.getInt(B + 80) : -1;
+            if (d != null) {
+                ov.chownDetached(d, uid, gid);
+            } else {
+                ov.chown(path(node), uid, gid);
+            }
         }
         if ((valid & Wire.FATTR_SIZE) != 0) {
             if (fd >= 0) {
@@ -819,7 +850,11 @@ public final class DevFuse {
                 times[2] = in.getLong(B + 40);
                 times[3] = (valid & Wire.FATTR_MTIME_NOW) != 0 ? Native.UTIME_NOW : in.getInt(B + 60) & 0xffffffffL;
             }
-            ov.utimens(path(node), times);
+            if (d != null) {
+                ov.utimensDetached(d, times);
+            } else {
+                ov.utimens(path(node), times);
+            }
         }
         if ((valid & Wire.FATTR_KILL_SUIDGID) != 0) {
             ov.dropSetid(nodes.path(node), fd); // a chown, or a truncate by a caller without CAP_FSETID

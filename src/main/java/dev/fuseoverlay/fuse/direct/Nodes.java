@@ -236,6 +236,16 @@ final class Nodes {
         return n;
     }
 
+    /**
+     * A node whose last known name went while its object lives on under names the kernel has not looked up
+     * (an upper hard link, still open): found by its key again, so that those names reach this inode.
+     */
+    synchronized void keepKey(Node n) {
+        if (byId.get(n.id) == n) {
+            byKey.putIfAbsent(n.key, n);
+        }
+    }
+
     /** The removal after {@link #takeName} failed: the node has the name again and is found by its key. */
     synchronized void restoreName(long parent, String name, Node n) {
         if (n == null || byId.get(n.id) != n) {

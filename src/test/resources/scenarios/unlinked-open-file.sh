@@ -1,0 +1,15 @@
+# A file unlinked while open (the temporary-file idiom): fchmod, fchown and futimens still work through the
+# descriptor and fstat shows no links; an upper file that keeps another name (made outside the mount, not
+# yet looked up) still counts that link, and that name shows what was written through the descriptor.
+LOWERS="L0"
+
+setup() {
+  echo lower >"$L0"/keep
+  echo hello >"$U"/a
+  ln "$U"/a "$U"/b
+}
+
+run() {
+  t 'echo x >tmp && perl -e "open(my \$f, q(>>), q(tmp)) or die; unlink(q(tmp)) or die; chmod(0640, \$f) or die qq(chmod: \$!\n); chown(1, 2, \$f) or die qq(chown: \$!\n); utime(0, 86400, \$f) or die qq(utime: \$!\n); my @s = stat(\$f); printf qq(%o %d:%d %d nlink=%d\n), \$s[2] & 07777, \$s[4], \$s[5], \$s[9], \$s[3]"'
+  t 'perl -e "open(my \$h, q(>>), q(a)) or die; unlink(q(a)) or die; my @s = stat(\$h); print qq(nlink=\$s[3]\n); system(q(stat -c %s:%h b)); print \$h qq(more-data\n); close(\$h); system(q(stat -c %s:%h b))" && cat b'
+}
