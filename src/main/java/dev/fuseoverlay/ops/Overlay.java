@@ -583,7 +583,16 @@ public final class Overlay implements AutoCloseable {
         if (write && e.isDir()) {
             throw new ErrnoException(Errno.EISDIR, path);
         }
-        return fs.open(e.data().real(), flags & ~Native.O_NOCTTY); // below a metacopy: the lower data
+        String real = e.data().real(); // below a metacopy: the lower data
+        try {
+            return fs.open(real, flags & ~Native.O_NOCTTY);
+        } catch (ErrnoException x) {
+            if (x.errno() == Errno.ENXIO && Whiteouts.isWhiteout(fs.lstat(real))) {
+                // an unlink replaced the copy by a whiteout since the lookup: the file is gone, as if first
+                throw new ErrnoException(Errno.ENOENT, path);
+            }
+            throw x;
+        }
     }
 
     /**
@@ -1105,7 +1114,20 @@ public final class Overlay implements AutoCloseable {
         String dst = upper.real(e.path);
         if (!e.hasUpper()) {
             copyUp.ensureUpper(parent.path);
-            wh.create(dst);
+            try {
+                wh.create(dst);
+            } catch (ErrnoException x) {
+                if (x.errno() != Errno.EEXIST) {
+                    throw x;
+                }
+                // a copy-up (which takes no namespace lock) landed since the lookup: remove that copy instead
+                lookup.invalidate(e.path);
+                Entry now = lookup.lookup(e.path);
+                if (!now.hasUpper()) {
+                    throw x;
+                }
+                return removeAndWhiteout0(now, parent);
+            }
             return "found in " + e.top().layer().label() + ", whiteout created in upper (nothing copied)";
         }
         if (holder == null) {

@@ -195,6 +195,46 @@ class NamespaceTest {
         assertLowersUnchanged();
     }
 
+    /**
+     * An unlink racing the copy-up of an open for writing (which takes no namespace lock): the unlink always
+     * succeeds and the file is gone; the open either got the file first or finds it gone (ENOENT), never the
+     * whiteout that replaced it (ENXIO). Seen before the fix as unlink EEXIST with the copy left visible.
+     */
+    @Test
+    void anUnlinkRacingACopyUpWinsCleanly() throws Exception {
+        TestLayers many = new TestLayers(1);
+        int n = 400;
+        for (int i = 0; i < n; i++) {
+            many.file("l0", "d/f" + i, "x".repeat(20_000));
+        }
+        try (Overlay o = many.overlay()) {
+            java.util.concurrent.ConcurrentHashMap<String, Integer> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+            for (int i = 0; i < n; i++) {
+                String p = "/d/f" + i;
+                Thread w = new Thread(() -> {
+                    try {
+                        o.release(o.open(p, Native.O_WRONLY | Native.O_APPEND));
+                        outcomes.merge("open ok", 1, Integer::sum);
+                    } catch (dev.fuseoverlay.realfs.ErrnoException e) {
+                        outcomes.merge("open errno " + e.errno(), 1, Integer::sum);
+                    }
+                });
+                w.start();
+                try {
+                    o.unlink(p);
+                    outcomes.merge("unlink ok", 1, Integer::sum);
+                } catch (dev.fuseoverlay.realfs.ErrnoException e) {
+                    outcomes.merge("unlink errno " + e.errno(), 1, Integer::sum);
+                }
+                w.join();
+            }
+            assertEquals(n, outcomes.getOrDefault("unlink ok", 0), outcomes.toString());
+            outcomes.keySet().forEach(k -> assertTrue(k.equals("unlink ok") || k.equals("open ok")
+                    || k.equals("open errno " + Errno.ENOENT), outcomes.toString()));
+            assertEquals(List.of(), TestLayers.ls(o, "/d"), "nothing left visible");
+        }
+    }
+
     @Test
     void unlinkOfAnUpperOnlyFileRemovesIt() {
         TestLayers.createFile(ov, "/new.txt", "n");
