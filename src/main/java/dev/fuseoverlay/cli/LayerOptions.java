@@ -34,15 +34,22 @@ final class LayerOptions {
         return ov;
     }
 
-    /** A merged path from the command line: absolute, no trailing slash. */
+    /**
+     * A merged path from the command line: absolute, without "." or ".." (resolved within the merged root,
+     * as the mount would: "/../etc" is "/etc", never a path beside a layer) or a trailing slash.
+     */
     static String mergedPath(String arg) {
-        String p = Args.bytes(arg);
-        if (!p.startsWith("/")) {
-            p = "/" + p;
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (String c : Args.bytes(arg).split("/")) {
+            if (c.isEmpty() || c.equals(".")) {
+                continue;
+            }
+            if (c.equals("..")) {
+                parts.pollLast();
+            } else {
+                parts.addLast(c);
+            }
         }
-        while (p.length() > 1 && p.endsWith("/")) {
-            p = p.substring(0, p.length() - 1);
-        }
-        return p.replaceAll("/+", "/");
+        return parts.isEmpty() ? "/" : "/" + String.join("/", parts);
     }
 }
