@@ -23,6 +23,19 @@ final class Tour implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (keep != null) {
+            Path k = Path.of(keep);
+            boolean usable = !Files.exists(k, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!usable && Files.isDirectory(k, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try (var entries = Files.list(k)) {
+                    usable = entries.findAny().isEmpty();
+                }
+            }
+            if (!usable) {
+                // the layers go into it: an existing file or a directory with contents would be mixed in
+                throw new dev.fuseoverlay.options.OptionsException("--keep " + keep + ": must be a new or empty directory");
+            }
+        }
         String self = System.getenv("FUSE_OVERLAY_SELF");
         if (self == null) {
             System.err.println("fuse-overlay: tour must be started through the fuse-overlay launcher");

@@ -6,10 +6,18 @@ T=$(mktemp -d /tmp/fuse-overlay-tour.XXXXXX)
 MOUNTS=()
 cleanup() {
   for m in "${MOUNTS[@]}"; do fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+  local rc=$?
   if [ -n "${KEEP:-}" ]; then
-    mkdir -p "$KEEP" && cp -a "$T"/. "$KEEP"/ && printf '\nThe layers are kept in %s (base, app, upper, shop/*/upper, trace.log).\n' "$KEEP"
+    # the contents only: cp -a of "$T"/. would give KEEP the private mode of the temporary directory
+    if mkdir -p "$KEEP" && cp -a "$T"/* "$KEEP"/; then
+      printf '\nThe layers are kept in %s (base, app, upper, shop/*/upper, trace.log).\n' "$KEEP"
+    else
+      printf 'tour: could not keep the layers in %s; they are left in %s\n' "$KEEP" "$T" >&2
+      exit 1
+    fi
   fi
   rm -rf "$T"
+  exit $rc
 }
 trap cleanup EXIT
 cd "$T" || exit 1

@@ -25,6 +25,13 @@ class StudyToolsIT {
         Path log = ItSupport.OUT.resolve("tour.log");
         Path keep = ItSupport.OUT.resolve("tour-kept");
         Files.createDirectories(ItSupport.OUT);
+        if (Files.exists(keep)) { // an earlier run's: --keep takes a new or empty directory only
+            try (var old = Files.walk(keep)) {
+                old.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        Files.createDirectories(keep);
+        Files.setPosixFilePermissions(keep, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
         Process p = ItSupport.start(log, ItSupport.LAUNCHER.toString(), "tour", "--keep", keep.toString());
         assertEquals(0, ItSupport.await(p, Duration.ofSeconds(180), "fuse-overlay tour"), ItSupport.tail(log, 40));
         String out = ItSupport.read(log);
@@ -43,6 +50,8 @@ class StudyToolsIT {
             assertTrue(out.contains(expected), "tour output lacks: " + expected + "\n" + ItSupport.tail(log, 80));
         }
         assertTrue(Files.isDirectory(keep.resolve("upper/etc")), "--keep leaves the layers");
+        assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(keep)),
+                "--keep's directory keeps its own mode");
         assertTrue(Files.exists(keep.resolve("trace.log")));
         assertFalse(String.join("\n", Files.readAllLines(Path.of("/proc/self/mountinfo"))).contains("fuse-overlay-tour"), "no mount left");
         try (var procs = Files.list(Path.of("/proc"))) {
@@ -81,6 +90,10 @@ class StudyToolsIT {
             assertTrue(out.endsWith("(see fuse-overlay " + args[0] + " --help)\n") && out.lines().count() == 1,
                     String.join(" ", args) + ": one line naming the subcommand's help, was:\n" + out);
         }
+        Path log = dir.resolve("keep.log"); // the layers would be mixed into a directory with contents
+        assertEquals(1, ItSupport.await(ItSupport.start(log, ItSupport.LAUNCHER.toString(), "tour", "--keep", dir.toString()),
+                Duration.ofSeconds(60), "tour --keep DIR"), ItSupport.read(log));
+        assertEquals("fuse-overlay: --keep " + dir + ": must be a new or empty directory\n", ItSupport.read(log));
     }
 
     /** Names are printed as the UTF-8 they are (the JVM's own charset is ISO-8859-1, names being bytes). */
