@@ -8,6 +8,8 @@ setup() {
   ln "$L0"/bin/busybox "$L0"/bin/sh
   ln "$L0"/bin/busybox "$L0"/sbin/init
   echo "plain" >"$L0"/bin/plain
+  echo "pair" >"$L0"/bin/left
+  ln "$L0"/bin/left "$L0"/bin/right
 }
 
 run() {
@@ -24,4 +26,6 @@ run() {
   t 'rm bin/busybox && stat -c "%n %h" sbin/init'
   t 'echo x >>bin/plain2 && cat bin/plain'
   t 'ln bin missing-dir-link'
+  # two names of a lower hard link are two inodes on the kernel (index=off): rename is a real rename
+  t 'perl -e "rename(q(bin/left), q(bin/right)) or die qq(rename: \$!\n)" && ls bin && cat bin/right'
 }

@@ -1333,7 +1333,15 @@ public final class Overlay implements AutoCloseable {
         return Entry.child(redirectPath(lookup.lookup(Entry.parentOf(e.path))), r != null ? r : e.name());
     }
 
+    /**
+     * Whether two names are one object for rename's "do nothing" rule, as the kernel's overlay inodes are:
+     * two names of a lower hard link are two inodes there unless index=on (copy-up would part them), so
+     * renaming one over the other is a real rename.
+     */
     private boolean sameObject(Entry a, Entry b) {
+        if (lookup.index() == null && !a.hasUpper() && !b.hasUpper()) {
+            return false;
+        }
         Stat sa = fs.lstat(a.top().real());
         Stat sb = fs.lstat(b.top().real());
         return sa != null && sb != null && sa.dev == sb.dev && sa.ino == sb.ino;

@@ -235,6 +235,23 @@ class NamespaceTest {
         }
     }
 
+    /**
+     * rename of one name of a lower hard link over another (index=off): two inodes on the kernel, so a real
+     * rename (the source goes, the target shows its data); two names of one upper file: nothing happens.
+     */
+    @Test
+    void renameBetweenNamesOfALowerHardLinkIsARealRename() {
+        ov.rename("/hard1", "/hard2");
+        assertNull(ov.lookup().find("/hard1"));
+        assertEquals("linked", TestLayers.read(ov, "/hard2"));
+        assertEquals("c:0/0", t.real("u").get("hard1"), "the source's lower name is whited out");
+        TestLayers.createFile(ov, "/up1", "u");
+        ov.link("/up1", "/up2");
+        ov.rename("/up1", "/up2");
+        assertEquals("u", TestLayers.read(ov, "/up1"), "two names of one upper file: rename does nothing");
+        assertLowersUnchanged();
+    }
+
     @Test
     void unlinkOfAnUpperOnlyFileRemovesIt() {
         TestLayers.createFile(ov, "/new.txt", "n");
