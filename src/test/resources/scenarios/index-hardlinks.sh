@@ -33,6 +33,9 @@ run() {
   t 'nindex'
   t 'ln sbin/init sbin/init2 && echo more >>sbin/init2 && cat bin/busybox && stat -c "%n %h" bin/sh sbin/init2'
   t 'rm bin/busybox && stat -c "%n %h" sbin/init bin/sh sbin/init2 && ls bin'
+  # a write through an open file of one name shows under the other, looked up while the file was open
+  # (the devfuse engine's passthrough would not tell the other name's node)
+  t 'echo first >>etc/a.conf; echo 3 >/proc/sys/vm/drop_caches; exec 3>>etc/a.conf; stat -c "%n %s" etc/b.conf; echo more-data-through-fd >&3; stat -c "%n %s" etc/b.conf; exec 3>&-; cat etc/b.conf'
   t 'chmod 600 etc/b.conf && stat -c "%n %h %a" etc/a.conf etc/b.conf && same etc/a.conf etc/b.conf'
   t 'mv etc/plain etc/a.conf && stat -c "%n %h" etc/b.conf etc/a.conf && cat etc/a.conf'
   cd "$B" && ovl_umount "$M" && ovl_mount "$M" "$L0" "$U" "$W" >/dev/null && cd "$M" || return

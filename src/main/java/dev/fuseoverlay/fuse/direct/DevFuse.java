@@ -917,7 +917,8 @@ public final class DevFuse {
      * the bits to the server, which never sees such a write. So a set-id file never starts passthrough, and
      * a write open starts it only for root (whose writes keep the bits on the kernel too, having
      * CAP_FSETID); other writers go the usual way, where WRITE tells the server to clear them, unless the
-     * node is already in passthrough (then the kernel allows nothing else).
+     * node is already in passthrough (then the kernel allows nothing else). With index=on a file of several
+     * links stays the usual way too: its other names may become siblings after this open.
      */
     private int through(Nodes.Node n, boolean sole, int fd, int flags, int uid, BooleanSupplier eligible) {
         if (n == null) {
@@ -931,7 +932,7 @@ public final class DevFuse {
             }
             boolean reader = (flags & Native.O_ACCMODE) == Native.O_RDONLY && (flags & Native.O_TRUNC) == 0;
             if (passthrough && (reader || uid == 0) && n.cachedFds.isEmpty() && n.key.name() == null
-                    && sole && eligible.getAsBoolean() && !setid(fd)) {
+                    && sole && eligible.getAsBoolean() && !setidOrIndexed(fd)) {
                 Pointer map = SCRATCH.get();
                 map.putInt(0, fd);
                 map.putInt(4, 0);
@@ -959,9 +960,15 @@ public final class DevFuse {
         }
     }
 
-    private static boolean setid(int fd) {
+    /**
+     * A set-id file (see {@link #through}), or with index=on a file of more than one link: a copied-up lower
+     * hard link, whose other names may still be looked up as nodes of their own (siblings), which only
+     * writes that reach this server keep up to date.
+     */
+    private boolean setidOrIndexed(int fd) {
         Pointer st = SCRATCH.get();
-        return C.fstat(fd, st) < 0 || (st.getInt(Stat.OFF_MODE) & (Stat.S_ISUID | Stat.S_ISGID)) != 0;
+        return C.fstat(fd, st) < 0 || (st.getInt(Stat.OFF_MODE) & (Stat.S_ISUID | Stat.S_ISGID)) != 0
+                || ov.lookup().index() != null && st.getLong(Stat.OFF_NLINK) > 1;
     }
 
     /** RELEASE of {@code fd}: the last file through the backing file gives its id back. */
