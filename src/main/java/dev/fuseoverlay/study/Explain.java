@@ -49,12 +49,15 @@ public final class Explain {
                     continue;
                 }
                 Layer l = layers.get(i);
+                if (Whiteouts.isReservedName(comps[c])) {
+                    // a marker, whether a layer has it or not: the merged view never shows it
+                    verdict[i] = "never visible: .wh. names are whiteout markers";
+                    continue;
+                }
                 Stat st = quietLstat(l.real(cur));
                 String label = l.label();
                 if (st == null) {
-                    if (Whiteouts.isReservedName(comps[c])) {
-                        verdict[i] = "never visible: .wh. names are whiteout markers";
-                    } else if (wh.hasAufsWhiteout(l.real(parent), comps[c])) {
+                    if (wh.hasAufsWhiteout(l.real(parent), comps[c])) {
                         verdict[i] = "whiteout (.wh." + comps[c] + " file): " + cur + " is deleted here";
                         stop = "hidden by the whiteout of " + cur + " in " + label;
                     } else {

@@ -67,6 +67,11 @@ class StudyToolsTest {
         assertEquals("hidden: /usr/doc is opaque in upper", doc.get(2).verdict());
         assertEquals("/usr/doc/readme: not in the merged view", ex.lines("/usr/doc/readme").get(0));
         assertTrue(ex.lines("/etc").contains("    nginx                          dir      from lower 0"), ex.lines("/etc").toString());
+        t.file("u", "etc/.wh.gone", "");                     // an AUFS marker: no layer serves it
+        for (Explain.Row r : ex.rows("/etc/.wh.gone")) {
+            assertEquals("never visible: .wh. names are whiteout markers", r.verdict(), r.layer().label());
+        }
+        assertEquals("/etc/.wh.gone: not in the merged view", ex.lines("/etc/.wh.gone").get(0));
     }
 
     @Test
