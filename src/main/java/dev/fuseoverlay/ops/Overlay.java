@@ -1014,6 +1014,14 @@ public final class Overlay implements AutoCloseable {
         fs.utimensOpen(detachedUpper(d), times);
     }
 
+    /**
+     * An O_PATH descriptor of a merged path's upper object, to serve it once its name is gone (as
+     * {@link #detach} keeps one); the caller closes it with {@link #release}.
+     */
+    public int holdUpper(String path) {
+        return fs.open(lookup.lookup(path).upperPath(), Native.O_PATH | Native.O_CLOEXEC);
+    }
+
     /** Whether a detached upper file still has links: names elsewhere that its caller has not met. */
     public boolean stillLinked(Detached d) {
         return d.upper() && fs.fstat(d.fd()).nlink > 0;

@@ -677,9 +677,7 @@ public final class DevFuse {
     private int unlink(long parent, String name) {
         String p = childPath(parent, name);
         Nodes.Node n = nodes.named(parent, name);
-        if (n != null && !n.fds.isEmpty()) {
-            n.upper = ov.lookup().lookup(p).hasUpper(); // still open: it may be reopened through /proc
-        }
+        remember(n, p);
         removing(parent, name, () -> ov.unlink(p));
         if (n != null) {
             changed(n.id); // the other names' link count
@@ -689,6 +687,24 @@ public final class DevFuse {
             }
         }
         return 0;
+    }
+
+    /**
+     * A name of an open node is about to go (unlink, the target of a rename): remember which real object it
+     * is, so that the node, once it has no name, is served through a descriptor of that object only (a
+     * descriptor opened before a copy-up is the lower file's, which must never be changed).
+     */
+    private void remember(Nodes.Node n, String p) {
+        if (n == null || n.fds.isEmpty()) {
+            return;
+        }
+        Entry e = ov.lookup().lookup(p);
+        synchronized (n) {
+            if (e.hasUpper() && n.handle < 0) {
+                n.handle = ov.holdUpper(p);
+            }
+            n.upper = e.hasUpper();
+        }
     }
 
     /**
@@ -722,6 +738,9 @@ public final class DevFuse {
         Nodes.Node target = nodes.named(newParent, to);
         Nodes.Node moved = nodes.named(parent, from);
         boolean replaces = target != null && target != moved;
+        if (replaces) {
+            remember(target, toPath); // a replaced file still open is served as an unlinked one
+        }
         if (replaces) {
             removing(newParent, to, () -> ov.rename(fromPath, toPath)); // the replaced object may be freed
         } else {
@@ -779,11 +798,9 @@ public final class DevFuse {
     private void attr(long node, int fd, Pointer st) {
         Nodes.Node n = nodes.get(node);
         String p = nodes.path(node);
-        if (fd < 0 && p == null && n != null) {
-            for (int any : n.fds) {
-                fd = any;
-                break;
-            }
+        Overlay.Detached d = p == null ? detached(node) : null;
+        if (d != null) {
+            fd = d.fd(); // the object itself, not a descriptor of another one the request may name
         }
         if (fd < 0) {
             ov.getattr(path(node), st);
@@ -792,7 +809,7 @@ public final class DevFuse {
         ov.fgetattr(p, fd, st);
         if (p == null && n != null) {
             st.putLong(Stat.OFF_INO, n.ino);
-            if (!n.upper) {
+            if (d == null || !d.upper()) {
                 st.putLong(Stat.OFF_NLINK, 0); // unlinked, still open (the lower file keeps its links there)
             } // an upper file's own count: 0, or the links it has under names the kernel has not looked up
         }
@@ -807,8 +824,11 @@ public final class DevFuse {
         if (n == null) {
             return null;
         }
+        if (n.upper && n.handle >= 0) {
+            return new Overlay.Detached(n.handle, n.ino, true); // the upper object itself (O_PATH)
+        }
         for (int fd : n.fds) {
-            return new Overlay.Detached(fd, n.ino, n.upper);
+            return new Overlay.Detached(fd, n.ino, false); // a lower file: its layer is never changed
         }
         return null;
     }
@@ -889,9 +909,9 @@ public final class DevFuse {
         Nodes.Node n = nodes.get(node);
         String p = nodes.path(node);
         int fd;
-        if (p == null && n != null && !n.fds.isEmpty()) {
-            int any = n.fds.iterator().next(); // unlinked and open: reopened through its descriptor (/proc/PID/fd/N)
-            fd = ov.reopenDetached(new Overlay.Detached(any, n.ino, n.upper), flags);
+        Overlay.Detached d = p == null ? detached(node) : null;
+        if (d != null) {
+            fd = ov.reopenDetached(d, flags); // unlinked and open: reopened through its descriptor (/proc/PID/fd/N)
         } else {
             fd = ov.open(path(node), flags);
         }
@@ -1054,8 +1074,17 @@ public final class DevFuse {
 
     /** FORGET: the kernel drops references; a node it no longer knows takes its directory listing along. */
     private void forget(long node, long count) {
+        Nodes.Node n = nodes.get(node);
         if (nodes.forget(node, count)) {
             listings.forgotten(node);
+            if (n != null) {
+                synchronized (n) {
+                    if (n.handle >= 0) {
+                        ov.release(n.handle);
+                        n.handle = -1;
+                    }
+                }
+            }
         }
     }
 

@@ -84,6 +84,12 @@ final class Nodes {
         /** Whether the unlinked object was in the upper layer (it may be reopened for writing). */
         volatile boolean upper;
         /**
+         * An O_PATH descriptor of that upper object, taken as its last name went (guarded by the node; closed
+         * when the kernel forgets the node): what serves the node from then on. The node's open files may be
+         * another object's (a reader opened before a copy-up has the lower file, never to be changed).
+         */
+        int handle = -1;
+        /**
          * Passthrough (guarded by the node): the kernel's backing id while files are open through it (every
          * open of an inode in passthrough must use the same one), those descriptors, the descriptors opened
          * the usual way (through the kernel's page cache: no passthrough open may join them), and whether data
