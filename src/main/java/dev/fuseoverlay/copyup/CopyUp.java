@@ -143,7 +143,7 @@ public final class CopyUp {
         if (!e.hasUpper()) {
             ensureUpper(Entry.parentOf(path));
         }
-        ReentrantLock lock = locks[(path.hashCode() & 0x7fffffff) % STRIPES];
+        ReentrantLock lock = lockOf(path);
         lock.lock();
         try {
             e = lookup.lookup(path);
@@ -164,6 +164,14 @@ public final class CopyUp {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The lock a copy-up of {@code path} holds from its decision to its link into place: a whiteout made for
+     * a lower-only path under it cannot meet a copy landing at the same name (both whiteout formats).
+     */
+    public ReentrantLock lockOf(String path) {
+        return locks[(path.hashCode() & 0x7fffffff) % STRIPES];
     }
 
     /**

@@ -1122,21 +1122,23 @@ public final class Overlay implements AutoCloseable {
         String dst = upper.real(e.path);
         if (!e.hasUpper()) {
             copyUp.ensureUpper(parent.path);
+            // a copy-up takes no namespace lock: under its lock for this path, either it has linked its copy
+            // into place (then that copy goes, below) or it will find the whiteout and make none
+            java.util.concurrent.locks.ReentrantLock lock = copyUp.lockOf(e.path);
+            Entry now;
+            lock.lock();
             try {
-                wh.create(dst);
-            } catch (ErrnoException x) {
-                if (x.errno() != Errno.EEXIST) {
-                    throw x;
-                }
-                // a copy-up (which takes no namespace lock) landed since the lookup: remove that copy instead
                 lookup.invalidate(e.path);
-                Entry now = lookup.lookup(e.path);
+                now = lookup.lookup(e.path);
                 if (!now.hasUpper()) {
-                    throw x;
+                    wh.create(dst);
+                    lookup.invalidate(e.path); // a copy-up waiting for the lock must find the whiteout
+                    return "found in " + e.top().layer().label() + ", whiteout created in upper (nothing copied)";
                 }
-                return removeAndWhiteout0(now, parent);
+            } finally {
+                lock.unlock();
             }
-            return "found in " + e.top().layer().label() + ", whiteout created in upper (nothing copied)";
+            return removeAndWhiteout0(now, parent);
         }
         if (holder == null) {
             if (e.isDir()) {

@@ -5,8 +5,8 @@ set -u
 T=$(mktemp -d /tmp/fuse-overlay-tour.XXXXXX)
 MOUNTS=()
 cleanup() {
+  local rc=$? # the tour's own status, before the unmounts below change $?
   for m in "${MOUNTS[@]}"; do fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-  local rc=$?
   if [ -n "${KEEP:-}" ]; then
     # the contents only: cp -a of "$T"/. would give KEEP the private mode of the temporary directory
     if mkdir -p "$KEEP" && cp -a "$T"/* "$KEEP"/; then

@@ -198,16 +198,19 @@ class NamespaceTest {
     /**
      * An unlink racing the copy-up of an open for writing (which takes no namespace lock): the unlink always
      * succeeds and the file is gone; the open either got the file first or finds it gone (ENOENT), never the
-     * whiteout that replaced it (ENXIO). Seen before the fix as unlink EEXIST with the copy left visible.
+     * whiteout that replaced it (ENXIO). Seen before the fix as unlink EEXIST with the copy left visible
+     * (device whiteouts) or a copy landing beside the .wh. file and showing again (AUFS ones).
      */
-    @Test
-    void anUnlinkRacingACopyUpWinsCleanly() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "device whiteouts: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void anUnlinkRacingACopyUpWinsCleanly(boolean devices) throws Exception {
         TestLayers many = new TestLayers(1);
         int n = 400;
         for (int i = 0; i < n; i++) {
             many.file("l0", "d/f" + i, "x".repeat(20_000));
         }
-        try (Overlay o = many.overlay()) {
+        // false: AUFS .wh. files, as where device nodes are refused (no EEXIST to tell a copy has landed)
+        try (Overlay o = Overlay.open(dev.fuseoverlay.layer.LayerStack.open(many.options(), null, many.fs), many.fs, false, false, devices)) {
             java.util.concurrent.ConcurrentHashMap<String, Integer> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
             for (int i = 0; i < n; i++) {
                 String p = "/d/f" + i;
