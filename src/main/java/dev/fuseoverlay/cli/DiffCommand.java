@@ -48,7 +48,7 @@ final class DiffCommand implements Callable<Integer> {
             o.upperDir = null;
             o.workDir = null;
             if (!o.lowerDirs.isEmpty()) {
-                lowers = Overlay.inspect(LayerStack.open(o, null, fs), fs);
+                lowers = Overlay.inspect(LayerStack.open(o, null, fs), fs, o.userXattr);
             }
         }
         fs.addRoot(up);

@@ -27,7 +27,7 @@ final class LayerOptions {
         if (o.lowerDirs.isEmpty()) {
             throw new OptionsException("no lowerdir= given");
         }
-        Overlay ov = Overlay.inspect(LayerStack.open(o, null, fs), fs);
+        Overlay ov = Overlay.inspect(LayerStack.open(o, null, fs), fs, o.userXattr);
         ov.setRedirectDir(o.redirectDir);
         ov.setXino(o.xino);
         ov.setMetacopy(o.metacopy);

@@ -268,10 +268,18 @@ public final class Overlay implements AutoCloseable {
      * change to the process. Its write operations must not be used.
      */
     public static Overlay inspect(LayerStack layers, RealFs fs) {
+        return inspect(layers, fs, false);
+    }
+
+    /**
+     * The same, reading the overlay xattrs of the namespace a mount with these options would use:
+     * user.overlay.* with userxattr (or for a user other than root), else trusted.overlay.*.
+     */
+    public static Overlay inspect(LayerStack layers, RealFs fs, boolean userXattr) {
         for (Layer l : layers.all()) {
             fs.addRoot(l.root());
         }
-        return new Overlay(layers, fs, C.geteuid() == 0 ? "trusted" : "user", true, false);
+        return new Overlay(layers, fs, !userXattr && C.geteuid() == 0 ? "trusted" : "user", true, false);
     }
 
     public Lookup lookup() {

@@ -74,6 +74,18 @@ class StudyToolsTest {
         assertEquals("/etc/.wh.gone: not in the merged view", ex.lines("/etc/.wh.gone").get(0));
     }
 
+    /** explain reads the marks of the namespace the mount would use: -o userxattr for a rootless upper. */
+    @Test
+    void explainReadsUserXattrMarksWithUserxattr() {
+        ov.close();
+        t.dir("u", "usr/doc");
+        t.fs.setxattr(t.upper() + "/usr/doc", "user.overlay.opaque", new byte[] {'y'}, 0);
+        List<Explain.Row> asRoot = new Explain(inspect(), t.fs).rows("/usr/doc/readme");
+        assertEquals("SERVES IT: the topmost layer that has it", asRoot.get(2).verdict(), "trusted.*: a user's xattr");
+        Overlay user = Overlay.inspect(LayerStack.open(t.options(), null, t.fs), t.fs, true);
+        assertEquals("hidden: /usr/doc is opaque in upper", new Explain(user, t.fs).rows("/usr/doc/readme").get(2).verdict());
+    }
+
     @Test
     void explainNamesAKernelRedirectItDoesNotFollow() {
         t.dir("u", "var/html");
