@@ -22,7 +22,7 @@ public final class Trace {
         if (target.equals("-")) {
             return new Trace(System.err);
         }
-        // mode 0644 whatever the umask (the server runs with umask 0, as the kernel applies the caller's)
+        // mode 0644 at most (the caller's umask applies; a server that already runs with umask 0 makes 0644)
         OutputStream os = java.nio.channels.Channels.newOutputStream(java.nio.file.Files.newByteChannel(
                 java.nio.file.Path.of(target),
                 java.util.Set.of(java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND,
