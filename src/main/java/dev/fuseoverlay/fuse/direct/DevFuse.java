@@ -740,8 +740,6 @@ public final class DevFuse {
         boolean replaces = target != null && target != moved;
         if (replaces) {
             remember(target, toPath); // a replaced file still open is served as an unlinked one
-        }
-        if (replaces) {
             removing(newParent, to, () -> ov.rename(fromPath, toPath)); // the replaced object may be freed
         } else {
             ov.rename(fromPath, toPath);
