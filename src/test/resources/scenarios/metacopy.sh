@@ -34,5 +34,7 @@ run() {
   t 'ln srv/app/data/blob1 srv/blob1-link && stat -c "%n %h %s" srv/app/data/blob1 srv/blob1-link && md5sum srv/blob1-link'
   t 'truncate -s 3 srv/app/data/blob2 && cat srv/app/data/blob2; echo'
   t 'chmod 600 srv/keep && rm srv/keep && ls srv'
+  # a metacopy unlinked while open still reads its data when opened again through /proc
+  t 'exec 3<srv/app/data/blob4 && rm srv/app/data/blob4 && md5sum </proc/self/fd/3 && stat -L -c "%s %h" /proc/self/fd/3; exec 3<&-'
   t 'upper_data'
 }

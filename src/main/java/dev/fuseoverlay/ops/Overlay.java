@@ -1027,7 +1027,11 @@ public final class Overlay implements AutoCloseable {
      * {@link #detach} keeps one); the caller closes it with {@link #release}.
      */
     public int holdUpper(String path) {
-        return fs.open(lookup.lookup(path).upperPath(), Native.O_PATH | Native.O_CLOEXEC);
+        Entry e = lookup.lookup(path);
+        if (e.metacopy) {
+            e = copyUp.ensureUpper(path); // as in detach: the handle must lead to data and metadata alike
+        }
+        return fs.open(e.upperPath(), Native.O_PATH | Native.O_CLOEXEC);
     }
 
     /** Whether a detached upper file still has links: names elsewhere that its caller has not met. */

@@ -678,7 +678,11 @@ public final class DevFuse {
         String p = childPath(parent, name);
         Nodes.Node n = nodes.named(parent, name);
         remember(n, p);
-        removing(parent, name, () -> ov.unlink(p));
+        try {
+            removing(parent, name, () -> ov.unlink(p));
+        } finally {
+            unhold(n);
+        }
         if (n != null) {
             changed(n.id); // the other names' link count
             Overlay.Detached d = detached(n.id);
@@ -701,9 +705,27 @@ public final class DevFuse {
         Entry e = ov.lookup().lookup(p);
         synchronized (n) {
             if (e.hasUpper() && n.handle < 0) {
-                n.handle = ov.holdUpper(p);
+                try {
+                    n.handle = ov.holdUpper(p);
+                } catch (ErrnoException x) {
+                    n.upper = false; // no handle (EMFILE): served as a lower file, the removal goes on
+                    return;
+                }
             }
-            n.upper = e.hasUpper();
+            n.upper = e.hasUpper() && n.handle >= 0;
+        }
+    }
+
+    /** After a removal: a node that still has a name (another name of it, or a failed removal) lets its handle go. */
+    private void unhold(Nodes.Node n) {
+        if (n == null || nodes.path(n.id) == null) {
+            return;
+        }
+        synchronized (n) {
+            if (n.handle >= 0) {
+                ov.release(n.handle);
+                n.handle = -1;
+            }
         }
     }
 
@@ -740,7 +762,11 @@ public final class DevFuse {
         boolean replaces = target != null && target != moved;
         if (replaces) {
             remember(target, toPath); // a replaced file still open is served as an unlinked one
-            removing(newParent, to, () -> ov.rename(fromPath, toPath)); // the replaced object may be freed
+            try {
+                removing(newParent, to, () -> ov.rename(fromPath, toPath)); // the replaced object may be freed
+            } finally {
+                unhold(target);
+            }
         } else {
             ov.rename(fromPath, toPath);
         }
@@ -797,8 +823,8 @@ public final class DevFuse {
         Nodes.Node n = nodes.get(node);
         String p = nodes.path(node);
         Overlay.Detached d = p == null ? detached(node) : null;
-        if (d != null) {
-            fd = d.fd(); // the object itself, not a descriptor of another one the request may name
+        if (d != null && (d.upper() || fd < 0)) {
+            fd = d.fd(); // the upper object itself; else the request's own descriptor where it names one
         }
         if (fd < 0) {
             ov.getattr(path(node), st);
