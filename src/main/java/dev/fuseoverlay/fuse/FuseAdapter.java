@@ -58,7 +58,7 @@ final class FuseAdapter extends FuseStubFS {
         // The hot callbacks bypass jnr-fuse's per-call FileStat/FuseFileInfo wrappers: the stat buffer and
         // the file handle (fh, offset 24 of struct fuse_file_info) are used as raw native memory.
         fuseOperations.getattr.set((path, st) -> call("getattr", path, () -> {
-            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            Overlay.Detached d = hiddenFile(path);
             if (d != null) {
                 ov.getattrDetached(d, st);
                 if (d.upper()) {
@@ -81,6 +81,11 @@ final class FuseAdapter extends FuseStubFS {
                 call("read", path, () -> (int) ov.read((int) fi.getLong(FH), buf, size, off)));
         fuseOperations.write.set((path, buf, size, off, fi) ->
                 call("write", path, () -> (int) ov.write((int) fi.getLong(FH), buf, size, off)));
+    }
+
+    /** The file libfuse hid under {@code path} (unlinked while open), or null. */
+    private Overlay.Detached hiddenFile(String path) {
+        return hidden.isEmpty() ? null : hidden.get(path);
     }
 
     /** Offset of {@code fh} in libfuse 2's {@code struct fuse_file_info} on x86_64. */
@@ -169,7 +174,7 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         return call("open", path, () -> {
-            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            Overlay.Detached d = hiddenFile(path);
             fi.fh.set(d != null ? ov.reopenDetached(d, fi.flags.get()) : ov.open(path, fi.flags.get()));
             return 0;
         });
@@ -308,7 +313,7 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int chmod(String path, long mode) {
         return call("chmod", path, () -> {
-            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            Overlay.Detached d = hiddenFile(path);
             if (d != null) {
                 ov.chmodDetached(d, (int) mode); // fchmod(2) of a file unlinked while open
             } else {
@@ -321,7 +326,7 @@ final class FuseAdapter extends FuseStubFS {
     @Override
     public int chown(String path, long uid, long gid) {
         return call("chown", path, () -> {
-            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            Overlay.Detached d = hiddenFile(path);
             if (d != null) {
                 ov.chownDetached(d, (int) uid, (int) gid);
             } else {
@@ -335,7 +340,7 @@ final class FuseAdapter extends FuseStubFS {
     public int utimens(String path, Timespec[] ts) {
         return call("utimens", path, () -> {
             long[] times = {ts[0].tv_sec.get(), ts[0].tv_nsec.longValue(), ts[1].tv_sec.get(), ts[1].tv_nsec.longValue()};
-            Overlay.Detached d = hidden.isEmpty() ? null : hidden.get(path);
+            Overlay.Detached d = hiddenFile(path);
             if (d != null) {
                 ov.utimensDetached(d, times);
             } else {
