@@ -210,14 +210,13 @@ public final class Main implements Callable<Integer> {
         }
         try {
             return Trace.open(target);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new OptionsException("cannot write the trace to " + target + ": No such file or directory");
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new OptionsException("cannot write the trace to " + target + ": Permission denied");
-        } catch (java.nio.file.FileSystemException e) {
-            throw new OptionsException("cannot write the trace to " + target + ": " + (e.getReason() != null ? e.getReason() : e.getMessage()));
         } catch (java.io.IOException e) {
-            throw new OptionsException("cannot write the trace to " + target + ": " + e.getMessage());
+            // NIO names the path as its message; the reason is in the type or getReason
+            String why = e instanceof java.nio.file.NoSuchFileException ? "No such file or directory"
+                    : e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+                    : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage();
+            throw new OptionsException("cannot write the trace to " + target + ": " + why);
         }
     }
 

@@ -246,7 +246,12 @@ public final class Whiteouts {
      * names that hold a user's own values. The other namespace's are a user's xattrs, copied like any.
      */
     public boolean isOwnXattr(String name) {
-        return name.startsWith(ownPrefix) && !name.startsWith(ownPrefix + "overlay.");
+        return bookkeeping(ownPrefix, name);
+    }
+
+    /** A name in an overlay prefix ("trusted.overlay.") that is not an escaped user value ("...overlay.overlay."). */
+    private static boolean bookkeeping(String prefix, String name) {
+        return name.startsWith(prefix) && !name.startsWith(prefix + "overlay.");
     }
 
     /**
@@ -255,8 +260,7 @@ public final class Whiteouts {
      * import and export of archives).
      */
     public static boolean isPrivateXattr(String name) {
-        return (name.startsWith("trusted.overlay.") && !name.startsWith("trusted.overlay.overlay."))
-                || (name.startsWith("user.overlay.") && !name.startsWith("user.overlay.overlay."));
+        return bookkeeping("trusted.overlay.", name) || bookkeeping("user.overlay.", name);
     }
 
     /**
