@@ -702,17 +702,17 @@ public final class DevFuse {
         if (n == null || n.fds.isEmpty()) {
             return;
         }
-        Entry e = ov.lookup().lookup(p);
+        if (!ov.lookup().lookup(p).hasUpper()) {
+            return; // a lower file: served through its open descriptors, never changed
+        }
         synchronized (n) {
-            if (e.hasUpper() && n.handle < 0) {
+            if (n.handle < 0) {
                 try {
                     n.handle = ov.holdUpper(p);
                 } catch (ErrnoException x) {
-                    n.upper = false; // no handle (EMFILE): served as a lower file, the removal goes on
-                    return;
+                    // no handle (EMFILE): served as a lower file, the removal goes on
                 }
             }
-            n.upper = e.hasUpper() && n.handle >= 0;
         }
     }
 
@@ -848,8 +848,9 @@ public final class DevFuse {
         if (n == null) {
             return null;
         }
-        if (n.upper && n.handle >= 0) {
-            return new Overlay.Detached(n.handle, n.ino, true); // the upper object itself (O_PATH)
+        int handle = n.handle;
+        if (handle >= 0) {
+            return new Overlay.Detached(handle, n.ino, true); // the upper object itself (O_PATH)
         }
         for (int fd : n.fds) {
             return new Overlay.Detached(fd, n.ino, false); // a lower file: its layer is never changed

@@ -81,14 +81,13 @@ final class Nodes {
         final List<Name> names = new ArrayList<>(1);
         /** Real descriptors open on this node (file handles), to serve it once it has no name. */
         final Set<Integer> fds = ConcurrentHashMap.newKeySet();
-        /** Whether the unlinked object was in the upper layer (it may be reopened for writing). */
-        volatile boolean upper;
         /**
-         * An O_PATH descriptor of that upper object, taken as its last name went (guarded by the node; closed
-         * when the kernel forgets the node): what serves the node from then on. The node's open files may be
-         * another object's (a reader opened before a copy-up has the lower file, never to be changed).
+         * An O_PATH descriptor of the node's upper object, taken as its last name went while it was open
+         * (changed under the node's lock; closed when the kernel forgets the node, or let go if a name is
+         * left): what serves the node from then on, -1 if its object is a lower file. The node's open files
+         * may be another object's (a reader opened before a copy-up has the lower file, never to be changed).
          */
-        int handle = -1;
+        volatile int handle = -1;
         /**
          * Passthrough (guarded by the node): the kernel's backing id while files are open through it (every
          * open of an inode in passthrough must use the same one), those descriptors, the descriptors opened
